@@ -1,0 +1,3 @@
+"""visavis: open, self-hosted real-time conversational video agents."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,315 @@
+"""The one vocabulary of typed events every stage speaks.
+
+Where the public conversational-video protocols name an event (``conversation.utterance``,
+``conversation.user.started_speaking``...), the ``type`` is that name and the payload keeps its
+field names, so applications written for those products port over with little change. Events
+without a public counterpart use a short stage prefix (``asr.``, ``turn.``, ``mind.``, ``tts.``,
+``metrics.``).
+
+Every event carries ``t``, the conversation-clock time (seconds of media time since the call
+started) at which it happened, and ``seq``, a per-conversation monotonic counter the timeline
+assigns when it records the event.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+Role = Literal["user", "replica"]
+
+
+class BaseEvent(BaseModel):
+    """Fields shared by every event; ``seq`` and ``turn_idx`` are set when recorded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    t: float = 0.0
+    seq: int = -1
+    turn_idx: int = 0
+
+    def properties(self) -> dict[str, Any]:
+        """The payload without the envelope fields, as the public protocol's ``properties``."""
+        return self.model_dump(exclude={"type", "t", "seq", "turn_idx"}, mode="json")
+
+    def to_protocol(self, conversation_id: str) -> dict[str, Any]:
+        """The public interactions-protocol envelope for this event."""
+        return {
+            "message_type": "conversation",
+            "event_type": self.type,
+            "conversation_id": conversation_id,
+            "seq": self.seq,
+            "turn_idx": self.turn_idx,
+            "timestamp": self.t,
+            "properties": self.properties(),
+        }
+
+
+# --- lifecycle -------------------------------------------------------------------------------
+
+
+class ConversationStarted(BaseEvent):
+    type: Literal["conversation.started"] = "conversation.started"
+    conversation_id: str
+    persona: str
+    clock: Literal["realtime", "virtual"]
+    scenario: str | None = None
+
+
+class ConversationEnded(BaseEvent):
+    type: Literal["conversation.ended"] = "conversation.ended"
+    reason: str
+    duration: float
+
+
+# --- speech activity -------------------------------------------------------------------------
+
+
+class UserStartedSpeaking(BaseEvent):
+    """VAD onset; ``start`` is the media time where speech began in the input audio."""
+
+    type: Literal["conversation.user.started_speaking"] = "conversation.user.started_speaking"
+    start: float
+
+
+class UserStoppedSpeaking(BaseEvent):
+    """VAD offset after hangover; ``end`` is where speech ended in the input audio."""
+
+    type: Literal["conversation.user.stopped_speaking"] = "conversation.user.stopped_speaking"
+    start: float
+    end: float
+    duration: float
+
+
+class ReplicaStartedSpeaking(BaseEvent):
+    """The first sample of a reply left the transport."""
+
+    type: Literal["conversation.replica.started_speaking"] = (
+        "conversation.replica.started_speaking"
+    )
+    reply_id: str
+
+
+class ReplicaStoppedSpeaking(BaseEvent):
+    """Playout of a reply ended, either whole or cut by a barge-in."""
+
+    type: Literal["conversation.replica.stopped_speaking"] = (
+        "conversation.replica.stopped_speaking"
+    )
+    reply_id: str
+    duration: float
+    interrupted: bool = False
+    heard_text: str = ""
+    full_text: str = ""
+
+
+# --- transcripts -----------------------------------------------------------------------------
+
+
+class TranscriptPartial(BaseEvent):
+    type: Literal["asr.partial"] = "asr.partial"
+    text: str
+    start: float
+    end: float
+
+
+class TranscriptFinal(BaseEvent):
+    type: Literal["asr.final"] = "asr.final"
+    text: str
+    start: float
+    end: float
+    compute_ms: float = 0.0
+
+
+class Utterance(BaseEvent):
+    """A finished utterance of either side (the public ``conversation.utterance``)."""
+
+    type: Literal["conversation.utterance"] = "conversation.utterance"
+    role: Role
+    speech: str
+    start: float
+    end: float
+    interrupted: bool = False
+
+
+# --- turns -----------------------------------------------------------------------------------
+
+
+class TurnDecision(BaseEvent):
+    """What the turns stage decided at this instant."""
+
+    type: Literal["turn.decision"] = "turn.decision"
+    action: Literal["respond", "hold", "yield", "ignore"]
+    reason: str
+    silence: float = 0.0
+
+
+class Interrupt(BaseEvent):
+    """Stop the replica's speech now (barge-in, or the public inbound event)."""
+
+    type: Literal["conversation.interrupt"] = "conversation.interrupt"
+    reason: str = "barge_in"
+
+
+class Respond(BaseEvent):
+    """Inbound: text treated as a user utterance (public ``conversation.respond``)."""
+
+    type: Literal["conversation.respond"] = "conversation.respond"
+    text: str
+
+
+class Echo(BaseEvent):
+    """Inbound: speak this text verbatim, bypassing the mind (public ``conversation.echo``)."""
+
+    type: Literal["conversation.echo"] = "conversation.echo"
+    text: str
+    modality: Literal["text"] = "text"
+
+
+# --- mind ------------------------------------------------------------------------------------
+
+
+class ReplySentence(BaseEvent):
+    """One sentence of a reply, streamed from the mind as soon as it is decided."""
+
+    type: Literal["mind.reply_sentence"] = "mind.reply_sentence"
+    reply_id: str
+    index: int
+    text: str
+    last: bool = False
+    emotion: str = "neutral"
+    interruptible: bool = True
+
+
+class ObjectiveActivated(BaseEvent):
+    type: Literal["conversation.objective.activated"] = "conversation.objective.activated"
+    objective_name: str
+
+
+class ObjectiveCompleted(BaseEvent):
+    type: Literal["conversation.objective.completed"] = "conversation.objective.completed"
+    objective_name: str
+    output_variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class ToolCall(BaseEvent):
+    """A tool invoked by the mind (public ``conversation.tool_call``; arguments as JSON text)."""
+
+    type: Literal["conversation.tool_call"] = "conversation.tool_call"
+    tool_call_id: str
+    name: str
+    arguments: str
+
+
+class ToolResult(BaseEvent):
+    type: Literal["conversation.tool_result"] = "conversation.tool_result"
+    tool_call_id: str
+    name: str
+    result: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+
+
+class Escalation(BaseEvent):
+    """The call was escalated to a human (red flag, worsening symptoms, or a request)."""
+
+    type: Literal["conversation.escalation"] = "conversation.escalation"
+    reason: str
+    severity: Literal["urgent", "routine"] = "urgent"
+    evidence: str = ""
+
+
+class CallCompleted(BaseEvent):
+    """The mind has nothing left to do: the call can end after the last reply plays."""
+
+    type: Literal["mind.call_completed"] = "mind.call_completed"
+    outcome: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- speech synthesis ------------------------------------------------------------------------
+
+
+class PhonemeTiming(BaseModel):
+    """One phoneme of synthesized speech, relative to the start of its sentence's audio."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phoneme: str
+    start: float
+    duration: float
+
+
+class WordTiming(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    word: str
+    start: float
+    end: float
+
+
+class SpeechSynthesized(BaseEvent):
+    """A reply sentence's audio is ready; timings are relative to the sentence's first sample."""
+
+    type: Literal["tts.sentence"] = "tts.sentence"
+    reply_id: str
+    index: int
+    text: str
+    duration: float
+    compute_ms: float
+    engine: str
+    phonemes: list[PhonemeTiming] = Field(default_factory=list)
+    words: list[WordTiming] = Field(default_factory=list)
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+class TurnLatency(BaseEvent):
+    """Voice-to-voice latency of one turn and the stages in between (milliseconds)."""
+
+    type: Literal["metrics.turn_latency"] = "metrics.turn_latency"
+    reply_id: str
+    user_stopped_at: float
+    first_audio_at: float
+    voice_to_voice_ms: float
+    endpoint_ms: float
+    asr_final_ms: float
+    reply_ms: float
+    tts_first_audio_ms: float
+
+
+Event = Annotated[
+    ConversationStarted
+    | ConversationEnded
+    | UserStartedSpeaking
+    | UserStoppedSpeaking
+    | ReplicaStartedSpeaking
+    | ReplicaStoppedSpeaking
+    | TranscriptPartial
+    | TranscriptFinal
+    | Utterance
+    | TurnDecision
+    | Interrupt
+    | Respond
+    | Echo
+    | ReplySentence
+    | ObjectiveActivated
+    | ObjectiveCompleted
+    | ToolCall
+    | ToolResult
+    | Escalation
+    | CallCompleted
+    | SpeechSynthesized
+    | TurnLatency,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(data: dict[str, Any] | str | bytes) -> BaseEvent:
+    """Parse one event from a dict or JSON text; raises ``pydantic.ValidationError``."""
+    if isinstance(data, dict):
+        return EVENT_ADAPTER.validate_python(data)
+    return EVENT_ADAPTER.validate_json(data)
