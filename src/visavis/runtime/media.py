@@ -50,15 +50,14 @@ class VideoFrame:
 def to_mono_float(samples: np.ndarray) -> np.ndarray:
     """Convert int or float audio of shape (n,) or (n, channels) to mono float32 in [-1, 1]."""
     arr = np.asarray(samples)
-    if arr.ndim == 2:
-        arr = arr.mean(axis=1) if arr.shape[1] > 0 else arr.reshape(-1)
-    elif arr.ndim != 1:
+    if arr.ndim not in (1, 2):
         raise AudioFormatError(f"audio must be 1-D or (samples, channels); got shape {arr.shape}")
     if np.issubdtype(arr.dtype, np.integer):
-        scale = float(np.iinfo(arr.dtype).max) + 1.0
-        out = arr.astype(np.float32) / scale
+        out = arr.astype(np.float32) / (float(np.iinfo(arr.dtype).max) + 1.0)
     else:
         out = arr.astype(np.float32, copy=False)
+    if out.ndim == 2:
+        out = out.mean(axis=1, dtype=np.float32) if out.shape[1] > 0 else out.reshape(-1)
     if not np.all(np.isfinite(out)):
         raise AudioFormatError("audio contains NaN or infinite samples")
     # Clipped or over-range float input is limited, not rejected: real microphones clip.

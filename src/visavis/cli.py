@@ -1,0 +1,117 @@
+"""The ``visavis`` command: ``demo`` and ``models`` (``serve``, ``talk``, ``eval`` come later)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+console = Console(stderr=True)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from visavis.demo import SCENARIOS, list_scenarios, run_demo
+    from visavis.progress import CallProgress
+    from visavis.sim.scenarios import ScenarioError
+
+    path = Path(args.scenarios) if args.scenarios else SCENARIOS
+    try:
+        scenarios = list_scenarios(path)
+    except ScenarioError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    if args.list:
+        for name, scenario in scenarios.items():
+            print(f"{name:16s} {scenario.description}")
+        return 0
+    if args.scenario not in scenarios:
+        console.print(
+            f"[red]error:[/red] unknown scenario '{args.scenario}'; "
+            f"choose one of: {', '.join(scenarios)} (see `visavis demo --list`)"
+        )
+        return 2
+    out_dir = Path(args.out)
+    clock = "realtime" if args.realtime else "virtual"
+    with CallProgress(console, args.scenario, clock, quiet=args.quiet) as progress:
+        engines = progress.load_engines()
+        result = asyncio.run(
+            run_demo(
+                args.scenario,
+                out_dir,
+                clock_kind=clock,
+                scenarios_path=path,
+                engines=engines,
+                on_event=progress.on_event,
+            )
+        )
+    summary = {k: result.outcome.get(k) for k in ("escalated", "follow_up_booked", "end_reason")}
+    console.print(f"outcome: {json.dumps(summary)}  duration {result.duration:.1f} s")
+    for name in ("timeline.jsonl", "transcript.txt", "call.wav", "outcome.json"):
+        console.print(f"  wrote {out_dir / name}")
+    if result.problems:
+        console.print("[red]the call did not reach the scenario's expected outcome:[/red]")
+        for problem in result.problems:
+            console.print(f"  - {problem}")
+        return 1
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from visavis.models import ModelUnavailableError, install_models, verify_models
+
+    try:
+        if args.action == "install":
+            install_models()
+        elif args.action == "verify":
+            verify_models(full=True)
+            console.print("all models present and verified")
+        else:
+            from visavis.models import describe_models
+
+            print(describe_models())
+    except ModelUnavailableError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="visavis", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run a whole simulated post-discharge call")
+    demo.add_argument("--scenario", default="adherent_books", help="scenario name (see --list)")
+    demo.add_argument("--out", default="out/demo", help="folder for the call's files")
+    demo.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    demo.add_argument("--realtime", action="store_true", help="run on the real clock")
+    demo.add_argument("--scenarios", help="a scenario YAML file (default: the flagship's)")
+    demo.add_argument("--quiet", action="store_true", help="no live progress display")
+    demo.set_defaults(func=_demo)
+
+    models = sub.add_parser("models", help="install, verify or list the embedded model files")
+    models.add_argument("action", choices=["install", "verify", "list"])
+    models.set_defaults(func=_models)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,309 @@
+"""One call, wired: the only module that connects the stages into the loop.
+
+    microphone ─► Listener (VAD, partial ASR) ──events──► turns (BaselineTurnTaking)
+                                                          │ turn.decision / interrupt
+                                                          ▼
+    speaker ◄── mind (plan → commit) ◄── final ASR ◄── this loop (speculation, commit, say)
+       │
+       └─► Playout ─► transport (AudioSink)
+
+Stages never call each other: they emit events on the timeline, and this module reacts to the
+few events that need cross-stage action. To keep dead air short it *speculates*: as soon as the
+VAD says the user paused, it transcribes the turn, plans the reply and synthesizes its first
+sentence, and when the end-of-turn decision arrives the answer is ready to play. If the user goes
+on speaking the speculation is thrown away; the mind's ``plan`` is pure, so nothing leaks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from visavis.mind.base import Mind, ReplyPlan
+from visavis.runtime.clock import Clock
+from visavis.runtime.events import (
+    BaseEvent,
+    CallCompleted,
+    ConversationEnded,
+    ConversationStarted,
+    Echo,
+    Interrupt,
+    ReplicaStartedSpeaking,
+    ReplicaStoppedSpeaking,
+    Respond,
+    TranscriptFinal,
+    TurnDecision,
+    TurnLatency,
+    Utterance,
+    UserStartedSpeaking,
+    UserStoppedSpeaking,
+)
+from visavis.runtime.media import AudioChunk
+from visavis.runtime.tasks import TaskOwner, cancel_and_wait
+from visavis.runtime.timeline import Timeline
+from visavis.speech.asr.base import SpeechRecognizer
+from visavis.speech.listening import Listener, ListenerSettings
+from visavis.speech.playout import AudioSink, Playout
+from visavis.speech.speaker import Speaker, Synthesis
+from visavis.speech.tts.base import SpeechSynthesizer
+from visavis.speech.vad import VadSettings, VoiceActivityDetector
+from visavis.turns.baseline import BaselineTurnTaking, TurnSettings
+
+
+class AudioSource(Protocol):
+    """Microphone audio: 16 kHz mono chunks, delivered when they have been captured."""
+
+    def chunks(self) -> AsyncIterator[AudioChunk]: ...
+
+
+@dataclass
+class ConversationSettings:
+    conversation_id: str = "local"
+    persona_name: str = "agent"
+    scenario: str | None = None
+    #: Hard stop for the call (seconds of conversation time), as ``max_call_duration``.
+    max_call_duration: float = 600.0
+    turns: TurnSettings = field(default_factory=TurnSettings)
+    listener: ListenerSettings = field(default_factory=ListenerSettings)
+    vad: VadSettings = field(default_factory=VadSettings)
+
+
+@dataclass
+class _Speculation:
+    final: TranscriptFinal | None
+    plan: ReplyPlan | None = None
+    first: Synthesis | None = None
+    reply_ms: float = 0.0
+    mind_version: int = 0
+
+
+@dataclass
+class _PendingLatency:
+    user_end: float
+    decided_at: float
+    asr_ms: float
+    reply_ms: float
+    tts_ms: float
+
+
+@dataclass
+class ConversationResult:
+    outcome: dict[str, Any]
+    reason: str
+    duration: float
+
+
+class Conversation:
+    """Runs one call from greeting to goodbye (or barge-ins, silence and hang-ups)."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        timeline: Timeline,
+        mind: Mind,
+        vad: VoiceActivityDetector,
+        recognizer: SpeechRecognizer,
+        synthesizer: SpeechSynthesizer,
+        source: AudioSource,
+        sink: AudioSink,
+        settings: ConversationSettings | None = None,
+    ) -> None:
+        self.clock = clock
+        self.timeline = timeline
+        self.mind = mind
+        self.source = source
+        self.settings = settings or ConversationSettings()
+        self.tasks = TaskOwner(f"conversation-{self.settings.conversation_id}")
+        # The stages of the loop.
+        self.listener = Listener(
+            vad, recognizer, clock, timeline, self.tasks, self.settings.listener
+        )
+        self.turns = BaselineTurnTaking(clock, timeline, self.tasks, self.settings.turns)
+        self.playout = Playout(clock, timeline, sink, self.tasks)
+        self.speaker = Speaker(clock, timeline, synthesizer, self.playout, self.tasks)
+        # Loop state.
+        self._inbox: asyncio.Queue[BaseEvent] = asyncio.Queue()
+        self._speculation: asyncio.Task[_Speculation] | None = None
+        self._mind_version = 0
+        self._reply_ids = itertools.count(1)
+        self._latency: dict[str, _PendingLatency] = {}
+        self._heard_reply: str | None = None
+        self._done = asyncio.Event()
+        self._end_reason = "completed"
+        self._mind_done = False
+        timeline.subscribe(
+            self._inbox.put_nowait,
+            (
+                UserStartedSpeaking,
+                UserStoppedSpeaking,
+                TurnDecision,
+                Interrupt,
+                Respond,
+                Echo,
+                ReplicaStartedSpeaking,
+                ReplicaStoppedSpeaking,
+            ),
+        )
+
+    # --- the call -----------------------------------------------------------------------------
+
+    async def run(self) -> ConversationResult:
+        s = self.settings
+        self.timeline.emit(
+            ConversationStarted(
+                conversation_id=s.conversation_id,
+                persona=s.persona_name,
+                clock=self.clock.kind,
+                scenario=s.scenario,
+            )
+        )
+        self.tasks.start(self._hear(), "hear")
+        self.tasks.start(self._react(), "react")
+        self.tasks.start(self._deadline(), "deadline")
+        self._say(self.mind.greet())
+        try:
+            await self._done.wait()
+        finally:
+            await self.tasks.aclose()
+        duration = round(self.clock.now(), 4)
+        self.timeline.emit(ConversationEnded(reason=self._end_reason, duration=duration))
+        return ConversationResult(self.mind.outcome(), self._end_reason, duration)
+
+    def inject(self, event: BaseEvent) -> None:
+        """Inbound protocol events (``conversation.respond``, ``.echo``, ``.interrupt``)."""
+        self.timeline.emit(event)
+
+    def end(self, reason: str) -> None:
+        self._end_reason = reason
+        self._done.set()
+
+    async def _hear(self) -> None:
+        async for chunk in self.source.chunks():
+            self.listener.push(chunk)
+        # The caller hung up (or the input file ended): finish what is being said, then stop.
+        await self.playout.wait_idle()
+        self.end("completed" if self._mind_done else "participant_left")
+
+    async def _deadline(self) -> None:
+        await self.clock.sleep(self.settings.max_call_duration)
+        self.end("max_call_duration")
+
+    # --- reacting to the stages ---------------------------------------------------------------
+
+    async def _react(self) -> None:
+        while True:
+            event = await self._inbox.get()
+            if isinstance(event, UserStoppedSpeaking):
+                await cancel_and_wait(self._speculation)
+                self._speculation = self.tasks.start(self._speculate(), "speculate")
+            elif isinstance(event, UserStartedSpeaking):
+                # The user went on: whatever was prepared answers an unfinished turn.
+                await cancel_and_wait(self._speculation)
+                self._speculation = None
+            elif isinstance(event, Interrupt):
+                await self.speaker.interrupt()
+            elif isinstance(event, TurnDecision) and event.action == "respond":
+                if event.reason == "reprompt":
+                    if not self._mind_done:
+                        self._say(self.mind.reprompt())
+                else:
+                    await self._respond_to_turn(event)
+            elif isinstance(event, Respond):
+                self._say(self.mind.plan(event.text, None))
+            elif isinstance(event, Echo):
+                self._say(ReplyPlan(sentences=[event.text]), commit=False)
+            elif isinstance(event, ReplicaStartedSpeaking):
+                self._record_latency(event)
+            elif isinstance(event, ReplicaStoppedSpeaking):
+                self._heard_reply = event.heard_text if event.interrupted else None
+                if self._mind_done and not self.playout.busy:
+                    self.end("completed")
+
+    async def _speculate(self) -> _Speculation:
+        version = self._mind_version
+        final = await self.listener.transcribe_turn()
+        if final is None or not final.text:
+            return _Speculation(final=None, mind_version=version)
+        started = time.perf_counter()
+        plan = self.mind.plan(final.text, self._heard_reply)
+        reply_ms = (time.perf_counter() - started) * 1000.0
+        first = await self.speaker.synthesize(plan.sentences[0]) if plan.sentences else None
+        return _Speculation(final, plan, first, reply_ms, version)
+
+    async def _respond_to_turn(self, decision: TurnDecision) -> None:
+        if self._speculation is None:
+            return
+        spec = await self._speculation
+        self._speculation = None
+        if spec.final is None or spec.plan is None:
+            return  # noise or a cough: nothing to answer
+        if spec.mind_version != self._mind_version:
+            # Something was committed meanwhile (a re-prompt, an inbound event): plan afresh.
+            spec.plan = self.mind.plan(spec.final.text, self._heard_reply)
+            spec.first = None
+        if self.playout.busy:
+            # A reply that could not be interrupted is still playing: let it finish first.
+            await self.playout.wait_idle()
+        final = spec.final
+        self.timeline.emit(final)
+        self.timeline.emit(Utterance(role="user", speech=final.text, start=final.start, end=final.end))
+        self.listener.close_turn()
+        user_end = final.end
+        for event in reversed(self.timeline.events):
+            if isinstance(event, UserStoppedSpeaking):
+                user_end = event.end
+                break
+        reply_id = self._say(spec.plan, first=spec.first)
+        self._latency[reply_id] = _PendingLatency(
+            user_end=user_end,
+            decided_at=decision.t,
+            asr_ms=final.compute_ms,
+            reply_ms=spec.reply_ms,
+            tts_ms=spec.first.compute_ms if spec.first else 0.0,
+        )
+
+    def _say(self, plan: ReplyPlan, first: Synthesis | None = None, commit: bool = True) -> str:
+        sentences = list(plan.sentences)
+        if commit:
+            result = self.mind.commit(plan)
+            self._mind_version += 1
+            for event in result.events:
+                self.timeline.emit(event)
+            sentences += result.followup_sentences
+            if result.done and not self._mind_done:
+                self._mind_done = True
+                self.timeline.emit(CallCompleted(outcome=self.mind.outcome()))
+        reply_id = f"r{next(self._reply_ids)}"
+        if sentences:
+            self.speaker.say(
+                reply_id,
+                sentences,
+                first=first,
+                emotion=plan.emotion,
+                interruptible=plan.interruptible,
+            )
+        elif self._mind_done:
+            self.end("completed")
+        return reply_id
+
+    def _record_latency(self, event: ReplicaStartedSpeaking) -> None:
+        pending = self._latency.pop(event.reply_id, None)
+        if pending is None:
+            return
+        self.timeline.emit(
+            TurnLatency(
+                reply_id=event.reply_id,
+                user_stopped_at=pending.user_end,
+                first_audio_at=event.t,
+                voice_to_voice_ms=round((event.t - pending.user_end) * 1000.0, 1),
+                endpoint_ms=round((pending.decided_at - pending.user_end) * 1000.0, 1),
+                asr_final_ms=round(pending.asr_ms, 1),
+                reply_ms=round(pending.reply_ms, 2),
+                tts_first_audio_ms=round(pending.tts_ms, 1),
+            )
+        )

@@ -1,0 +1,71 @@
+"""The interface between the conversation loop and a mind (the objectives engine, later LLMs).
+
+A mind answers in two steps so the loop can speculate: ``plan`` decides what to say for a user
+utterance without changing any state or touching the outside world (it may be called while the
+user might still go on, and thrown away), and ``commit`` applies a plan once the turn is really
+over: it advances objective state, runs tools (booking, escalation) and returns the events to put
+on the timeline plus any sentences that depend on a tool's result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from visavis.runtime.events import BaseEvent
+
+
+@dataclass
+class ReplyPlan:
+    """What the agent will say next and the state it leads to (opaque to the loop)."""
+
+    sentences: list[str]
+    emotion: str = "neutral"
+    interruptible: bool = True
+    #: The user text this plan answers (None for greetings and re-prompts).
+    user_text: str | None = None
+    #: Engine-private state after this reply; applied by ``commit``.
+    state: Any = None
+    #: Engine-private actions (tool calls) to run on ``commit``.
+    actions: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class CommitResult:
+    """What committing a plan produced."""
+
+    events: list[BaseEvent] = field(default_factory=list)
+    #: Sentences to speak after the plan's own (for example a booking's confirmation).
+    followup_sentences: list[str] = field(default_factory=list)
+    #: True once the call's work is done; the loop ends the call after the last reply plays.
+    done: bool = False
+
+
+class Mind(Protocol):
+    """Decides what the agent says and does next."""
+
+    def greet(self) -> ReplyPlan:
+        """The opening of the call."""
+        ...
+
+    def plan(self, user_text: str, heard_reply: str | None = None) -> ReplyPlan:
+        """A reply to ``user_text``; ``heard_reply`` is what the user actually heard of the
+        previous reply when it was cut short by a barge-in (None when it played whole).
+        Pure: no state changes, no side effects."""
+        ...
+
+    def reprompt(self) -> ReplyPlan:
+        """A gentle re-prompt after a long silence from the user. Pure."""
+        ...
+
+    def commit(self, plan: ReplyPlan) -> CommitResult:
+        """Apply a plan from ``greet``/``plan``/``reprompt``: advance state, run tools."""
+        ...
+
+    @property
+    def done(self) -> bool: ...
+
+    def outcome(self) -> dict[str, Any]:
+        """The call's outcome so far: objectives_completed, output_variables, escalated,
+        escalation_reason, follow_up_booked, booking."""
+        ...

@@ -1,0 +1,193 @@
+"""Reading one user utterance as the answer to the variable being asked.
+
+Each understanding kind returns a ``Reading``: the value (or None when unclear), whether the
+answer is unmistakable even if the question was not heard (a name, a date, a named slot, not
+a bare "yes"), other variables the same words settle, and a clarification to ask instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from visavis.mind.patients import Patient
+from visavis.mind.understanding.dates import parse_date
+from visavis.mind.understanding.medications import find_medications
+from visavis.mind.understanding.numbers import explicit_dose_count, parse_count
+from visavis.mind.understanding.slots import choose_slot
+from visavis.mind.understanding.symptoms import analyse
+from visavis.mind.understanding.text import normalize
+from visavis.mind.understanding.yesno import Answer, parse_yes_no
+
+#: Fewer meaningful words than this and no recognised answer: a fragment ("I, um").
+_FINE = re.compile(r"\b(fine|good|great|well|okay|ok|alright|all right|better|not bad|no "
+                   r"(problems|issues|symptoms|complaints)|nothing)\b")
+_SOMEONE_ELSE = re.compile(r"\b(daughter|son|wife|husband|mother|father|caregiver|friend|nurse"
+                           r"|neighbou?r|sister|brother|wrong number|not (here|home|available)"
+                           r"|no one by that name|nobody by that name)\b")
+_ALL = re.compile(r"\b(all of them|all|every one|everything|both)\b")
+
+
+@dataclass
+class Reading:
+    value: Any = None
+    #: The words answer this question on their own, even if it was never heard.
+    confident: bool = False
+    #: Other variables of the same objective that these words also answer.
+    extras: dict[str, Any] = field(default_factory=dict)
+    #: A clarification key (persona ``clarifications``) and hint to ask with, when unclear.
+    clarify: str | None = None
+    hint: dict[str, Any] = field(default_factory=dict)
+    #: For slot choices: the person turned the offered times down.
+    rejected: bool = False
+
+    @property
+    def clear(self) -> bool:
+        return self.value is not None
+
+
+@dataclass
+class Situation:
+    """What the understanding may look at besides the words."""
+
+    patient: Patient
+    today: date
+    hint: dict[str, Any] = field(default_factory=dict)
+
+
+def _name_said(text: str, patient: Patient) -> bool:
+    ws = normalize(text).split()
+    for name in (patient.first_name, patient.last_name):
+        target = name.lower()
+        if any(w == target or len(target) >= 4 and fuzz.ratio(w, target) >= 80 for w in ws):
+            return True
+    return False
+
+
+def identity_name(text: str, s: Situation) -> Reading:
+    n = normalize(text)
+    if _SOMEONE_ELSE.search(n):
+        return Reading(False, confident=True)
+    answer = parse_yes_no(n)
+    if _name_said(text, s.patient) and answer is not Answer.NO:
+        return Reading(True, confident=True)
+    if answer is Answer.YES:
+        return Reading(True)
+    if answer is Answer.NO:
+        return Reading(False, confident=True)
+    return Reading()
+
+
+def date_of_birth(text: str, s: Situation) -> Reading:
+    spoken = parse_date(text, s.today)
+    if spoken is None:
+        return Reading()
+    if spoken == s.patient.date_of_birth:
+        return Reading(True, confident=True)
+    # A date that does not match is asked again (ASR may have misheard), never revealed.
+    return Reading(None, confident=True, clarify="date_of_birth_mismatch")
+
+
+def adherence(text: str, s: Situation) -> Reading:
+    names = s.patient.medication_names()
+    mentioned = find_medications(text, names)
+    answer = parse_yes_no(text)
+    missing_hint: list[str] = s.hint.get("missing", [])
+    if answer is Answer.NO:
+        extras: dict[str, Any] = {}
+        missed = mentioned or missing_hint
+        if missed:
+            extras["missed_medications"] = missed
+        doses = explicit_dose_count(text)
+        if doses is not None:
+            extras["missed_doses"] = doses
+        return Reading(False, confident=bool(mentioned), extras=extras)
+    if answer is Answer.YES and not mentioned:
+        return Reading(True)
+    if mentioned:
+        missing = [m for m in names if m not in mentioned]
+        if not missing:
+            return Reading(True, confident=True)
+        return Reading(clarify="adherence_partial", hint={"missing": missing})
+    return Reading()
+
+
+def medications(text: str, s: Situation) -> Reading:
+    names = s.patient.medication_names()
+    mentioned = find_medications(text, names)
+    if mentioned:
+        return Reading(mentioned, confident=True)
+    if _ALL.search(normalize(text)):
+        return Reading(list(names))
+    return Reading()
+
+
+def count(text: str, s: Situation) -> Reading:
+    c = parse_count(text)
+    return Reading(c.value) if c else Reading()
+
+
+def symptoms(text: str, s: Situation) -> Reading:
+    report = analyse(text)
+    if report.symptoms:
+        return Reading(report.symptoms, confident=True)
+    n = normalize(text)
+    if report.denied or _FINE.search(n) or parse_yes_no(n) is Answer.NO:
+        return Reading([], confident=bool(report.denied))
+    if parse_yes_no(n) is Answer.YES:
+        return Reading(clarify="which_symptoms")
+    return Reading()
+
+
+def slot_choice(text: str, s: Situation) -> Reading:
+    offered: list[dict[str, Any]] = s.hint.get("offered", [])
+    free: list[dict[str, Any]] = s.hint.get("free", [])
+    choice = choose_slot(text, [datetime.fromisoformat(o["start"]) for o in offered],
+                         [datetime.fromisoformat(f["start"]) for f in free])
+    if choice.kind == "chosen" and choice.index is not None:
+        slot = (offered + free)[choice.index]
+        return Reading(slot, confident=True)
+    if choice.kind == "reject":
+        return Reading(rejected=True, confident=True)
+    if choice.kind == "ambiguous":
+        return Reading(clarify="which_slot")
+    if parse_yes_no(text) is Answer.YES:
+        return Reading(clarify="which_slot")
+    return Reading()
+
+
+def open_question(text: str, s: Situation) -> Reading:
+    answer = parse_yes_no(text)
+    n = normalize(text)
+    if answer is Answer.NO or re.search(r"\b(that'?s (all|it)|nothing|no questions)\b", n):
+        return Reading(False, confident=True)
+    if len(n.split()) >= 4:
+        # Anything longer than a yes is the question itself; it goes to the care team.
+        return Reading(text.strip(), confident=True)
+    if answer is Answer.YES:
+        return Reading(clarify="what_question")
+    return Reading()
+
+
+def yes_no(text: str, s: Situation) -> Reading:
+    answer = parse_yes_no(text)
+    if answer is Answer.YES:
+        return Reading(True)
+    if answer is Answer.NO:
+        return Reading(False)
+    return Reading()
+
+
+READERS = {
+    "yes_no": yes_no, "identity_name": identity_name, "date_of_birth": date_of_birth,
+    "adherence": adherence, "medications": medications, "count": count,
+    "symptoms": symptoms, "slot_choice": slot_choice, "open_question": open_question,
+}
+
+
+def read(kind: str, text: str, situation: Situation) -> Reading:
+    return READERS[kind](text, situation)

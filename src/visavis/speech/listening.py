@@ -1,0 +1,167 @@
+"""Hearing the user: voice activity, partial transcripts, and the audio of the current turn.
+
+The listener runs the VAD inline on every input chunk (a fraction of a millisecond) so speech
+onsets and offsets are stamped from sample counts, and sends Whisper work to the clock's worker
+threads. A *turn* is everything the user said since the agent last took the floor; it may span
+several VAD segments when the user pauses mid-thought, and its audio (with a little pre-roll) is
+what the final transcription reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from visavis.runtime.clock import Clock
+from visavis.runtime.events import (
+    TranscriptFinal,
+    TranscriptPartial,
+    UserStartedSpeaking,
+    UserStoppedSpeaking,
+)
+from visavis.runtime.media import AudioChunk
+from visavis.runtime.tasks import TaskOwner
+from visavis.runtime.timeline import Timeline
+
+from .asr.base import SpeechRecognizer
+from .vad import VoiceActivityDetector
+
+
+@dataclass
+class ListenerSettings:
+    #: Seconds of new speech between two partial transcripts.
+    partial_interval: float = 0.8
+    #: Audio kept from before the VAD onset, so a soft first syllable is not clipped.
+    preroll: float = 0.3
+    #: Turns with less voiced audio than this are treated as noise, not words.
+    min_speech: float = 0.15
+
+
+@dataclass
+class TurnAudio:
+    samples: np.ndarray
+    start: float
+    end: float
+    speech_seconds: float
+
+
+class Listener:
+    """Turns the microphone stream into speech events, partials and per-turn audio."""
+
+    def __init__(
+        self,
+        vad: VoiceActivityDetector,
+        recognizer: SpeechRecognizer,
+        clock: Clock,
+        timeline: Timeline,
+        tasks: TaskOwner,
+        settings: ListenerSettings | None = None,
+        rate: int = 16000,
+    ) -> None:
+        self.vad = vad
+        self.recognizer = recognizer
+        self.clock = clock
+        self.timeline = timeline
+        self.tasks = tasks
+        self.settings = settings or ListenerSettings()
+        self.rate = rate
+        self._preroll: deque[AudioChunk] = deque()
+        self._turn: list[AudioChunk] = []
+        self._turn_open = False
+        self._segment_start = 0.0
+        self._speech_seconds = 0.0
+        self._since_partial = 0.0
+        self._partial_task: asyncio.Task[None] | None = None
+        self._turn_generation = 0
+        self.in_speech = False
+
+    # --- input --------------------------------------------------------------------------------
+
+    def push(self, chunk: AudioChunk) -> None:
+        """Feed one chunk of 16 kHz mono microphone audio (called in media order)."""
+        transitions = self.vad.push(chunk)
+        if self._turn_open:
+            self._turn.append(chunk)
+        else:
+            self._preroll.append(chunk)
+            while self._preroll and chunk.end - self._preroll[0].start > self.settings.preroll:
+                self._preroll.popleft()
+        for tr in transitions:
+            if tr.kind == "start":
+                self._on_start(tr.at)
+            else:
+                self._on_stop(tr.at)
+        if self.in_speech:
+            self._speech_seconds += chunk.duration
+            self._since_partial += chunk.duration
+            if self._since_partial >= self.settings.partial_interval and (
+                self._partial_task is None or self._partial_task.done()
+            ):
+                self._since_partial = 0.0
+                self._partial_task = self.tasks.start(self._partial(), "asr-partial")
+
+    def _on_start(self, at: float) -> None:
+        self.in_speech = True
+        self._segment_start = at
+        if not self._turn_open:
+            self._turn_open = True
+            self._turn = list(self._preroll)
+            self._preroll.clear()
+        self.timeline.emit(UserStartedSpeaking(start=round(at, 4)))
+
+    def _on_stop(self, at: float) -> None:
+        self.in_speech = False
+        start = self._segment_start
+        self.timeline.emit(
+            UserStoppedSpeaking(start=round(start, 4), end=round(at, 4), duration=round(at - start, 4))
+        )
+
+    # --- turns --------------------------------------------------------------------------------
+
+    def turn_audio(self) -> TurnAudio | None:
+        """The current turn's audio so far, or None when the user has not spoken."""
+        if not self._turn_open or not self._turn:
+            return None
+        samples = np.concatenate([c.samples for c in self._turn])
+        return TurnAudio(samples, self._turn[0].start, self._turn[-1].end, self._speech_seconds)
+
+    def close_turn(self) -> None:
+        """The agent took the floor: speech from now on belongs to the next turn."""
+        self._turn_generation += 1
+        self._turn_open = self.in_speech
+        self._turn = []
+        self._speech_seconds = 0.0
+        self._since_partial = 0.0
+
+    async def transcribe_turn(self) -> TranscriptFinal | None:
+        """Transcribe the whole current turn; None when it holds too little speech."""
+        audio = self.turn_audio()
+        if audio is None or audio.speech_seconds < self.settings.min_speech:
+            return None
+        started = time.perf_counter()
+        result = await self.clock.run_blocking(self.recognizer.transcribe, audio.samples)
+        compute_ms = (time.perf_counter() - started) * 1000.0
+        return TranscriptFinal(
+            text=result.text.strip(),
+            start=round(audio.start, 4),
+            end=round(audio.end, 4),
+            compute_ms=round(compute_ms, 1),
+        )
+
+    async def _partial(self) -> None:
+        generation = self._turn_generation
+        audio = self.turn_audio()
+        if audio is None:
+            return
+        result = await self.clock.run_blocking(self.recognizer.transcribe, audio.samples)
+        # A partial that finishes after its turn was answered would describe the wrong turn.
+        if generation == self._turn_generation and result.text.strip():
+            self.timeline.emit(
+                TranscriptPartial(
+                    text=result.text.strip(), start=round(audio.start, 4), end=round(audio.end, 4)
+                )
+            )

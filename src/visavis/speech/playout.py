@@ -1,0 +1,189 @@
+"""Agent speech out: paced 20 ms frames to the transport, cut at once on a barge-in.
+
+The playout is the one place that knows which sample of a reply has left the transport, so it
+stamps ``conversation.replica.started_speaking`` on the first frame and works out, from the TTS
+word timings, which part of a reply the user actually heard when it is cut short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from visavis.runtime.clock import Clock
+from visavis.runtime.events import ReplicaStartedSpeaking, ReplicaStoppedSpeaking, Utterance
+from visavis.runtime.media import AudioChunk, resample
+from visavis.runtime.tasks import TaskOwner
+from visavis.runtime.timeline import Timeline
+
+from .tts.base import SynthesizedSpeech
+
+FRAME_SECONDS = 0.02
+
+
+class AudioSink(Protocol):
+    """Where agent audio goes: a WebRTC track, a file, a simulated listener."""
+
+    sample_rate: int
+
+    def write(self, frame: AudioChunk) -> None:
+        """Take one frame; ``frame.start`` is the conversation time it leaves at. Non-blocking."""
+        ...
+
+    def clear(self) -> None:
+        """Drop anything buffered downstream (a barge-in)."""
+        ...
+
+
+@dataclass
+class _Sentence:
+    index: int
+    text: str
+    samples: np.ndarray
+    speech: SynthesizedSpeech
+    played: int = 0
+
+
+@dataclass
+class _Reply:
+    reply_id: str
+    full_text: str
+    sentences: list[_Sentence] = field(default_factory=list)
+    started_at: float | None = None
+    finished: bool = False
+    interrupted: bool = False
+
+
+class Playout:
+    """Plays replies sentence by sentence at the clock's pace."""
+
+    def __init__(
+        self, clock: Clock, timeline: Timeline, sink: AudioSink, tasks: TaskOwner
+    ) -> None:
+        self.clock = clock
+        self.timeline = timeline
+        self.sink = sink
+        self._queue: asyncio.Queue[_Sentence | str] = asyncio.Queue()
+        self._reply: _Reply | None = None
+        self._cut = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.frame_samples = int(sink.sample_rate * FRAME_SECONDS)
+        #: When the sample after the last one written is due: sentences play back to back.
+        self._next_time = 0.0
+        tasks.start(self._run(), "playout")
+
+    @property
+    def speaking(self) -> bool:
+        """True from a reply's first frame until it ends or is cut."""
+        return self._reply is not None and self._reply.started_at is not None
+
+    @property
+    def busy(self) -> bool:
+        """True while a reply is queued or playing."""
+        return self._reply is not None
+
+    def begin(self, reply_id: str, full_text: str) -> None:
+        self._reply = _Reply(reply_id, full_text)
+        self._cut.clear()
+        self._idle.clear()
+
+    def enqueue(self, index: int, text: str, speech: SynthesizedSpeech) -> None:
+        samples = resample(speech.samples, speech.sample_rate, self.sink.sample_rate)
+        self._queue.put_nowait(_Sentence(index, text, samples, speech))
+
+    def finish(self, reply_id: str) -> None:
+        """No more sentences will come for this reply."""
+        self._queue.put_nowait(reply_id)
+
+    def interrupt(self) -> None:
+        """Stop speaking now; takes effect before the next frame leaves."""
+        if self._reply is None:
+            return
+        self._cut.set()
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self.sink.clear()
+        self._queue.put_nowait(self._reply.reply_id)
+
+    async def wait_idle(self) -> None:
+        await self._idle.wait()
+
+    async def _run(self) -> None:
+        while True:
+            item = await self._queue.get()
+            reply = self._reply
+            if reply is None:
+                continue
+            if isinstance(item, str):
+                if item == reply.reply_id:
+                    if not self._cut.is_set():
+                        # "Stopped speaking" is when the last sample has played, not been sent.
+                        await self.clock.sleep_until(self._next_time)
+                    self._end(reply)
+                continue
+            if self._cut.is_set():
+                continue
+            reply.sentences.append(item)
+            await self._play(reply, item)
+
+    async def _play(self, reply: _Reply, sentence: _Sentence) -> None:
+        n = self.frame_samples
+        next_time = max(self._next_time, self.clock.now())
+        while sentence.played < len(sentence.samples):
+            await self.clock.sleep_until(next_time)
+            if self._cut.is_set():
+                return
+            frame = sentence.samples[sentence.played : sentence.played + n]
+            if reply.started_at is None:
+                reply.started_at = self.clock.now()
+                self.timeline.emit(ReplicaStartedSpeaking(reply_id=reply.reply_id))
+            self.sink.write(AudioChunk(frame, self.sink.sample_rate, self.clock.now()))
+            sentence.played += len(frame)
+            next_time += len(frame) / self.sink.sample_rate
+            self._next_time = next_time
+
+    def _end(self, reply: _Reply) -> None:
+        interrupted = self._cut.is_set()
+        heard = self._heard_text(reply)
+        now = self.clock.now()
+        duration = 0.0 if reply.started_at is None else now - reply.started_at
+        self.timeline.emit(
+            ReplicaStoppedSpeaking(
+                reply_id=reply.reply_id,
+                duration=round(duration, 4),
+                interrupted=interrupted,
+                heard_text=heard,
+                full_text=reply.full_text,
+            )
+        )
+        if heard or not interrupted:
+            self.timeline.emit(
+                Utterance(
+                    role="replica",
+                    speech=heard,
+                    start=round(reply.started_at if reply.started_at is not None else now, 4),
+                    end=round(now, 4),
+                    interrupted=interrupted,
+                )
+            )
+        self._reply = None
+        self._cut.clear()
+        self._idle.set()
+
+    def _heard_text(self, reply: _Reply) -> str:
+        """What the user heard (whole sentences, then the words finished before the cut)."""
+        heard: list[str] = []
+        for sentence in reply.sentences:
+            if sentence.played >= len(sentence.samples):
+                heard.append(sentence.text)
+                continue
+            played_s = sentence.played / self.sink.sample_rate
+            words = [w.word for w in sentence.speech.words if w.end <= played_s]
+            if words:
+                heard.append(" ".join(words))
+            break
+        return " ".join(heard).strip()

@@ -1,0 +1,91 @@
+"""The baseline floor policy, driven by speech events on a virtual clock."""
+
+import pytest
+
+from visavis.runtime.clock import VirtualClock
+from visavis.runtime.events import (
+    Interrupt,
+    ReplicaStartedSpeaking,
+    ReplicaStoppedSpeaking,
+    ReplySentence,
+    TurnDecision,
+    UserStartedSpeaking,
+    UserStoppedSpeaking,
+)
+from visavis.runtime.tasks import TaskOwner
+from visavis.runtime.timeline import Timeline
+from visavis.turns.baseline import BaselineTurnTaking, TurnSettings
+
+
+def setup(**settings):
+    clock = VirtualClock()
+    timeline = Timeline(clock)
+    tasks = TaskOwner("test")
+    BaselineTurnTaking(clock, timeline, tasks, TurnSettings(**settings))
+    return clock, timeline, tasks
+
+
+async def test_silence_after_speech_ends_the_turn_at_the_threshold():
+    clock, timeline, tasks = setup(end_of_turn_silence=0.6)
+    timeline.emit(UserStartedSpeaking(start=0.0))
+    await clock.sleep(1.1)
+    timeline.emit(UserStoppedSpeaking(start=0.0, end=1.0, duration=1.0))
+    await clock.sleep(2.0)
+    decisions = timeline.of_type(TurnDecision)
+    assert len(decisions) == 1
+    assert decisions[0].action == "respond"
+    assert decisions[0].t == pytest.approx(1.6)
+    await tasks.aclose()
+    clock.close()
+
+
+async def test_a_mid_turn_pause_shorter_than_the_threshold_holds_the_floor():
+    clock, timeline, tasks = setup(end_of_turn_silence=0.6)
+    timeline.emit(UserStartedSpeaking(start=0.0))
+    await clock.sleep(1.1)
+    timeline.emit(UserStoppedSpeaking(start=0.0, end=1.0, duration=1.0))
+    await clock.sleep(0.3)  # the user goes on after 0.4 s of silence
+    timeline.emit(UserStartedSpeaking(start=1.4))
+    await clock.sleep(1.0)
+    assert timeline.of_type(TurnDecision) == []
+    timeline.emit(UserStoppedSpeaking(start=1.4, end=2.4, duration=1.0))
+    await clock.sleep(1.0)
+    assert [d.t for d in timeline.of_type(TurnDecision)] == [pytest.approx(3.0)]
+    await tasks.aclose()
+    clock.close()
+
+
+async def test_user_speech_during_an_interruptible_reply_interrupts():
+    clock, timeline, tasks = setup()
+    timeline.emit(ReplySentence(reply_id="r1", index=0, text="Hello.", interruptible=True))
+    timeline.emit(ReplicaStartedSpeaking(reply_id="r1"))
+    await clock.sleep(0.5)
+    timeline.emit(UserStartedSpeaking(start=0.45))
+    interrupts = timeline.of_type(Interrupt)
+    assert len(interrupts) == 1 and interrupts[0].t == pytest.approx(0.5)
+    await tasks.aclose()
+    clock.close()
+
+
+async def test_non_interruptible_replies_and_silent_agent_are_not_interrupted():
+    clock, timeline, tasks = setup()
+    timeline.emit(UserStartedSpeaking(start=0.0))  # agent silent: nothing to interrupt
+    timeline.emit(ReplySentence(reply_id="r1", index=0, text="Hello.", interruptible=False))
+    timeline.emit(ReplicaStartedSpeaking(reply_id="r1"))
+    timeline.emit(UserStartedSpeaking(start=0.1))
+    assert timeline.of_type(Interrupt) == []
+    await tasks.aclose()
+    clock.close()
+
+
+async def test_long_silence_after_the_agent_finished_asks_for_a_reprompt():
+    clock, timeline, tasks = setup(reprompt_after=5.0)
+    timeline.emit(ReplicaStartedSpeaking(reply_id="r1"))
+    await clock.sleep(1.0)
+    timeline.emit(ReplicaStoppedSpeaking(reply_id="r1", duration=1.0))
+    await clock.sleep(10.0)
+    decisions = timeline.of_type(TurnDecision)
+    assert [d.reason for d in decisions] == ["reprompt"]
+    assert decisions[0].t == pytest.approx(6.0)
+    await tasks.aclose()
+    clock.close()
