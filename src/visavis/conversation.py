@@ -38,9 +38,9 @@ from visavis.runtime.events import (
     TranscriptFinal,
     TurnDecision,
     TurnLatency,
-    Utterance,
     UserStartedSpeaking,
     UserStoppedSpeaking,
+    Utterance,
 )
 from visavis.runtime.media import AudioChunk
 from visavis.runtime.tasks import TaskOwner, cancel_and_wait
@@ -50,7 +50,7 @@ from visavis.speech.listening import Listener, ListenerSettings
 from visavis.speech.playout import AudioSink, Playout
 from visavis.speech.speaker import Speaker, Synthesis
 from visavis.speech.tts.base import SpeechSynthesizer
-from visavis.speech.vad import VadSettings, VoiceActivityDetector
+from visavis.speech.vad import VoiceActivityDetector
 from visavis.turns.baseline import BaselineTurnTaking, TurnSettings
 
 
@@ -69,7 +69,6 @@ class ConversationSettings:
     max_call_duration: float = 600.0
     turns: TurnSettings = field(default_factory=TurnSettings)
     listener: ListenerSettings = field(default_factory=ListenerSettings)
-    vad: VadSettings = field(default_factory=VadSettings)
 
 
 @dataclass
@@ -251,7 +250,9 @@ class Conversation:
             await self.playout.wait_idle()
         final = spec.final
         self.timeline.emit(final)
-        self.timeline.emit(Utterance(role="user", speech=final.text, start=final.start, end=final.end))
+        self.timeline.emit(
+            Utterance(role="user", speech=final.text, start=final.start, end=final.end)
+        )
         self.listener.close_turn()
         user_end = final.end
         for event in reversed(self.timeline.events):

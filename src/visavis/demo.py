@@ -69,9 +69,9 @@ async def run_demo(
     db_path = out_dir / "clinic.sqlite3"
     db_path.unlink(missing_ok=True)
     mind = load_flagship_mind(scenario.patient_id, db_path, today)
-    patient = SimulatedPatient(
-        scenario, clock, engines.recognizer, engines.patient_voice(scenario.voice)
-    )
+    v = scenario.voice
+    voice = engines.voice(v.engine, v.voice, v.rate_wpm, v.pitch)
+    patient = SimulatedPatient(scenario, clock, engines.recognizer, voice)
     line = SimulatedLine(clock, patient)
     conversation = Conversation(
         clock=clock,

@@ -53,7 +53,7 @@ async def test_virtual_clock_is_deterministic_across_runs():
         log: list[tuple[int, float]] = []
 
         async def task(i: int) -> None:
-            for step in range(3):
+            for _ in range(3):
                 await clock.sleep(0.1 * (i + 1))
                 await clock.run_blocking(sum, range(1000))
                 log.append((i, round(clock.now(), 6)))

@@ -6,8 +6,8 @@ from visavis.runtime.clock import VirtualClock
 from visavis.runtime.events import (
     ReplicaStoppedSpeaking,
     TurnDecision,
-    Utterance,
     UserStartedSpeaking,
+    Utterance,
 )
 from visavis.runtime.timeline import Timeline, TimelineFormatError, read_jsonl
 
@@ -31,7 +31,11 @@ async def test_jsonl_round_trip_keeps_every_field(tmp_path: Path):
     timeline.emit(Utterance(role="user", speech="yes, this is Maria", start=1.0, end=2.2))
     timeline.emit(
         ReplicaStoppedSpeaking(
-            reply_id="r1", duration=1.5, interrupted=True, heard_text="Hello", full_text="Hello there."
+            reply_id="r1",
+            duration=1.5,
+            interrupted=True,
+            heard_text="Hello",
+            full_text="Hello there.",
         )
     )
     timeline.close()

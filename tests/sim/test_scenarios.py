@@ -11,7 +11,7 @@ REQUIRED = {"adherent_books", "missed_doses", "red_flag", "hesitant", "interrupt
 
 def test_the_flagship_scenarios_load():
     scenarios = load_scenarios(SCENARIOS)
-    assert REQUIRED <= set(scenarios)
+    assert set(scenarios) >= REQUIRED
     assert get_scenario(SCENARIOS, "interrupter").interruptions
 
 
@@ -21,13 +21,20 @@ def test_the_flagship_scenarios_load():
         ("scenarios: [1, 2", "not valid YAML"),
         ("just a string", "must hold a mapping"),
         ("scenarios:\n  x: 3\n", "must be a mapping"),
-        ("scenarios:\n  x:\n    description: d\n    patient_id: p\n    responses: {}\n    gap: [2, 1]\n",
-         "gap"),
-        ("scenarios:\n  x:\n    description: d\n    patient_id: p\n    responses: {dob: []}\n",
-         "responses"),
+        (
+            "scenarios:\n  x:\n    description: d\n    patient_id: p\n"
+            "    responses: {dob: [hi]}\n    gap: [2, 1]\n",
+            "gap",
+        ),
+        (
+            "scenarios:\n  x:\n    description: d\n    patient_id: p\n    responses: {dob: []}\n",
+            "responses",
+        ),
         ("scenarios:\n  x:\n    description: d\n    responses: {dob: [hi]}\n", "patient_id"),
-        ("scenarios:\n  x:\n    description: d\n    patient_id: p\n    responses: {wat: [hi]}\n",
-         "responses.wat"),
+        (
+            "scenarios:\n  x:\n    description: d\n    patient_id: p\n    responses: {wat: [hi]}\n",
+            "responses.wat",
+        ),
     ],
 )
 def test_malformed_scenario_files_say_what_is_wrong(tmp_path: Path, text: str, message: str):

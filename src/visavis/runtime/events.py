@@ -86,18 +86,14 @@ class UserStoppedSpeaking(BaseEvent):
 class ReplicaStartedSpeaking(BaseEvent):
     """The first sample of a reply left the transport."""
 
-    type: Literal["conversation.replica.started_speaking"] = (
-        "conversation.replica.started_speaking"
-    )
+    type: Literal["conversation.replica.started_speaking"] = "conversation.replica.started_speaking"
     reply_id: str
 
 
 class ReplicaStoppedSpeaking(BaseEvent):
     """Playout of a reply ended, either whole or cut by a barge-in."""
 
-    type: Literal["conversation.replica.stopped_speaking"] = (
-        "conversation.replica.stopped_speaking"
-    )
+    type: Literal["conversation.replica.stopped_speaking"] = "conversation.replica.stopped_speaking"
     reply_id: str
     duration: float
     interrupted: bool = False

@@ -49,8 +49,10 @@ class Timeline:
 
     def emit(self, event: E) -> E:
         """Record ``event`` now and deliver it to the subscribers."""
-        if isinstance(event, TurnDecision) and event.action == "respond" or isinstance(
-            event, Respond
+        if (
+            isinstance(event, TurnDecision)
+            and event.action == "respond"
+            or isinstance(event, Respond)
         ):
             self.turn_idx += 1
         event.t = round(self.clock.now(), 4)

@@ -117,7 +117,9 @@ class Listener:
         self.in_speech = False
         start = self._segment_start
         self.timeline.emit(
-            UserStoppedSpeaking(start=round(start, 4), end=round(at, 4), duration=round(at - start, 4))
+            UserStoppedSpeaking(
+                start=round(start, 4), end=round(at, 4), duration=round(at - start, 4)
+            )
         )
 
     # --- turns --------------------------------------------------------------------------------

@@ -60,9 +60,7 @@ class _Reply:
 class Playout:
     """Plays replies sentence by sentence at the clock's pace."""
 
-    def __init__(
-        self, clock: Clock, timeline: Timeline, sink: AudioSink, tasks: TaskOwner
-    ) -> None:
+    def __init__(self, clock: Clock, timeline: Timeline, sink: AudioSink, tasks: TaskOwner) -> None:
         self.clock = clock
         self.timeline = timeline
         self.sink = sink

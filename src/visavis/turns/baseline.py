@@ -111,7 +111,9 @@ class BaselineTurnTaking:
         await self.clock.sleep(self.settings.reprompt_after)
         if not self._user_speaking and not self._replica_speaking:
             self.timeline.emit(
-                TurnDecision(action="respond", reason="reprompt", silence=self.settings.reprompt_after)
+                TurnDecision(
+                    action="respond", reason="reprompt", silence=self.settings.reprompt_after
+                )
             )
 
     @staticmethod

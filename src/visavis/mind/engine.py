@@ -1,0 +1,399 @@
+"""The embedded objectives engine: the default, offline mind.
+
+``plan`` works on a deep copy of the call state and records what ``commit`` must do (events,
+tool calls) as actions, so a speculative plan can be thrown away without a trace. Read-only
+tool calls (finding free slots) do run during ``plan``; writes (bookings, escalations) only in
+``commit``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from visavis.mind.base import CommitResult, ReplyPlan
+from visavis.mind.conditions import parse_condition
+from visavis.mind.errors import ObjectivesError
+from visavis.mind.interpret import Situation, read
+from visavis.mind.objectives import Objective, ObjectiveSet
+from visavis.mind.patients import Patient
+from visavis.mind.persona import Persona, render
+from visavis.mind.state import Action, CallState
+from visavis.mind.tools.base import Tool, ToolError
+from visavis.mind.turn import Turn, question_heard
+from visavis.mind.understanding.symptoms import analyse, labels
+from visavis.runtime.events import (
+    BaseEvent,
+    CallCompleted,
+    Escalation,
+    ObjectiveActivated,
+    ObjectiveCompleted,
+    ToolCall,
+    ToolResult,
+)
+
+FIND_SLOTS, BOOK_SLOT, ESCALATE = "find_follow_up_slots", "book_follow_up", "escalate_to_nurse"
+_IDENTITY_KINDS = ("identity_name", "date_of_birth")
+
+
+class ObjectivesMind:
+    """Runs a persona's objectives for one patient call (implements ``visavis.mind.base.Mind``)."""
+
+    def __init__(self, persona: Persona, objectives: ObjectiveSet, patient: Patient,
+                 tools: dict[str, Tool], today: date,
+                 objectives_source: Path | str = "<objectives>") -> None:
+        self.persona, self.objectives, self.patient = persona, objectives, patient
+        self.tools, self.today = tools, today
+        self._check_phrasing(objectives_source)
+        self._state = CallState()
+
+    def _check_phrasing(self, source: Path | str) -> None:
+        problems = []
+        for o in self.objectives.data:
+            for var, spec in o.variables.items():
+                where = f"{o.objective_name}.variables.{var}"
+                if spec.ask not in self.persona.questions:
+                    problems.append(f"{where}.ask: persona has no question {spec.ask!r}")
+                if spec.clarify and spec.clarify not in self.persona.clarifications:
+                    problems.append(f"{where}.clarify: persona has no clarification "
+                                    f"{spec.clarify!r}")
+            if o.say and o.say not in type(self.persona.phrasing).model_fields:
+                problems.append(f"{o.objective_name}.say: persona has no phrasing {o.say!r}")
+        if problems:
+            raise ObjectivesError(source, problems)
+
+    # --- the Mind interface ------------------------------------------------------------------
+
+    def greet(self) -> ReplyPlan:
+        turn = self._turn()
+        turn.say(self.persona.greeting)
+        self._activate(turn, self.objectives.data[0].objective_name)
+        self._ask_next(turn)
+        return turn.plan(None, interruptible=True)
+
+    def plan(self, user_text: str, heard_reply: str | None = None) -> ReplyPlan:
+        turn = self._turn()
+        s = turn.state
+        if s.done:
+            return turn.plan(user_text)
+        s.turn += 1
+        if self._escalate_if_needed(turn, user_text):
+            return turn.plan(user_text, emotion="concerned")
+        if s.awaiting_confirmation:
+            turn.say(self.persona.phrasing.waiting)
+            return turn.plan(user_text)
+        if s.pending_var is None:
+            self._ask_next(turn)
+            return turn.plan(user_text)
+        self._answer(turn, user_text, heard_reply)
+        return turn.plan(user_text)
+
+    def reprompt(self) -> ReplyPlan:
+        turn = self._turn()
+        s = turn.state
+        if s.unspoken:
+            turn.say(s.unspoken)
+            s.unspoken = []
+        elif not s.done and s.question:
+            turn.say(self.persona.phrasing.reprompt, question=" ".join(s.question))
+        return turn.plan(None)
+
+    def commit(self, plan: ReplyPlan) -> CommitResult:
+        new: CallState = plan.state
+        if new.base != self._state.version:
+            raise ValueError(f"stale plan: made from state {new.base}, current is "
+                             f"{self._state.version}; plan again")
+        new.version = self._state.version + 1
+        new.last_reply = list(plan.sentences) or new.last_reply
+        self._state = new
+        result = CommitResult()
+        self._run(plan.actions, result)
+        result.done = self._state.done
+        return result
+
+    def confirm_objective(self, name: str) -> list[BaseEvent]:
+        """The application confirms a manual objective; the next question is spoken by the
+        next ``reprompt()`` (or answered around by the next user turn)."""
+        if self._state.awaiting_confirmation != name:
+            raise ValueError(f"objective {name!r} is not awaiting confirmation "
+                             f"(awaiting: {self._state.awaiting_confirmation!r})")
+        turn = self._turn()
+        turn.state.awaiting_confirmation = None
+        self._complete(turn, self.objectives.get(name), confirmed=True)
+        turn.state.unspoken = turn.sentences
+        plan = turn.plan(None)
+        return self.commit(plan).events
+
+    @property
+    def done(self) -> bool:
+        return self._state.done
+
+    def outcome(self) -> dict[str, Any]:
+        s = self._state
+        identity = [v for o in self.objectives.data for k, spec in o.variables.items()
+                    if spec.understand in _IDENTITY_KINDS
+                    for v in [s.values.get(o.objective_name, {}).get(k)]]
+        return {
+            "objectives_completed": list(s.completed),
+            "output_variables": copy.deepcopy(s.values),
+            "escalated": s.escalated,
+            "escalation_reason": s.escalation_reason,
+            "follow_up_booked": s.booking is not None,
+            "booking": copy.deepcopy(s.booking),
+            "identity_confirmed": bool(identity) and all(v is True for v in identity),
+        }
+
+    # --- turn mechanics ----------------------------------------------------------------------
+
+    def _turn(self) -> Turn:
+        state = copy.deepcopy(self._state)
+        state.base = self._state.version
+        return Turn(state, self._context())
+
+    def _context(self) -> dict[str, str]:
+        p, meds = self.patient, [m.name for m in self.patient.medications]
+        return {
+            "agent_name": self.persona.name, "role": self.persona.role,
+            "organisation": self.persona.organisation, "first_name": p.first_name,
+            "patient_name": p.full_name, "medications": _spoken_list(meds),
+            "care_team": p.care_team.name, "care_team_phone": p.care_team.phone,
+            "minutes": str(self.persona.escalation_callback_minutes), "question": "",
+            "slot_1": "", "slot_2": "", "slot": "", "missing": "", "symptoms": "",
+        }
+
+    def _answer(self, turn: Turn, text: str, heard_reply: str | None) -> None:
+        s = turn.state
+        obj = self.objectives.get(s.active or "")
+        var = s.pending_var or ""
+        spec = obj.variables[var]
+        reading = read(spec.understand, text, Situation(self.patient, self.today, s.hint))
+        unheard = heard_reply is not None and not question_heard(
+            heard_reply, s.last_reply, s.question)
+        if unheard and not reading.confident:
+            # They spoke over a question they never heard: ask it, don't guess an answer.
+            turn.say(self.persona.phrasing.reask_brief, question=" ".join(s.question))
+            return
+        if reading.rejected:
+            s.attempts += 1
+            turn.say([self._ack(s)])
+            self._offer_slots(turn, spec.ask, exclude=[o["slot_id"] for o in s.hint["offered"]])
+            return
+        if not reading.clear:
+            s.attempts += 1
+            if s.attempts > self.persona.max_clarifications:
+                s.values[obj.objective_name][var] = spec.give_up_value
+                if spec.say_move_on:
+                    turn.say(self.persona.phrasing.move_on)
+                self._ask_next(turn)
+                return
+            s.hint.update(reading.hint)
+            key = reading.clarify or spec.clarify
+            template = self.persona.clarifications.get(key or "", self.persona.phrasing.clarify)
+            turn.say(template, question=" ".join(s.question),
+                     missing=_spoken_list(s.hint.get("missing", [])), **self._slot_words(s))
+            return
+        values = s.values[obj.objective_name]
+        values[var] = reading.value
+        for k, v in reading.extras.items():
+            if k in obj.variables and k not in values:
+                values[k] = v
+        if spec.understand == "open_question" and isinstance(reading.value, str):
+            turn.say(self.persona.phrasing.care_team_will_answer)
+        else:
+            turn.say([self._ack(s)])
+        if spec.understand == "slot_choice":
+            retry = copy.deepcopy(s)
+            turn.act("book", slot=reading.value, variable=var, objective=obj.objective_name,
+                     retry=retry, ask=spec.ask)
+            turn.defer()
+        self._ask_next(turn)
+
+    def _ack(self, s: CallState) -> str:
+        acks = self.persona.phrasing.acknowledge
+        return acks[s.turn % len(acks)].format_map(self._context())
+
+    def _ask_next(self, turn: Turn) -> None:
+        s = turn.state
+        while s.active and not s.done:
+            obj = self.objectives.get(s.active)
+            values = s.values[obj.objective_name]
+            for var in obj.output_variables:
+                if var in values:
+                    continue
+                spec = obj.variables[var]
+                if spec.ask_if and not parse_condition(spec.ask_if).holds(values):
+                    values[var] = None
+                    continue
+                s.pending_var, s.attempts, s.hint = var, 0, {}
+                if spec.understand == "slot_choice":
+                    if not self._offer_slots(turn, spec.ask, exclude=[]):
+                        values[var] = None
+                        continue
+                    return
+                s.question = render(self.persona.questions[spec.ask], turn.context)
+                turn.say(s.question)
+                return
+            s.pending_var = None
+            if obj.confirmation_mode == "manual":
+                s.awaiting_confirmation = obj.objective_name
+                turn.say(self.persona.phrasing.waiting)
+                return
+            self._complete(turn, obj)
+
+    def _complete(self, turn: Turn, obj: Objective, confirmed: bool = False) -> None:
+        s = turn.state
+        s.completed.append(obj.objective_name)
+        turn.act("completed", objective=obj.objective_name)
+        values = s.values[obj.objective_name]
+        nxt = [n for n, c in obj.conditions.items() if parse_condition(c).holds(values)]
+        s.queue = [n for n in [*nxt, *obj.next_required_objectives, *s.queue]
+                   if n not in s.completed]
+        s.queue = list(dict.fromkeys(s.queue))
+        if obj.ends_call:
+            self._finish(turn, None)
+        elif s.queue:
+            self._activate(turn, s.queue.pop(0))
+        else:
+            self._finish(turn, self.persona.phrasing.closing)
+        if confirmed:
+            self._ask_next(turn)
+
+    def _activate(self, turn: Turn, name: str) -> None:
+        s = turn.state
+        obj = self.objectives.get(name)
+        s.active = name
+        s.values.setdefault(name, {})
+        turn.act("activated", objective=name)
+        if obj.say:
+            turn.say(getattr(self.persona.phrasing, obj.say))
+        if not obj.output_variables:
+            self._complete(turn, obj)
+
+    def _finish(self, turn: Turn, closing: list[str] | None) -> None:
+        if closing:
+            turn.say(closing)
+        turn.state.done, turn.state.pending_var, turn.state.question = True, None, []
+        turn.act("call_completed")
+
+    def _offer_slots(self, turn: Turn, ask: str, exclude: list[int]) -> bool:
+        """Offer two free slots on different days; False when there are none."""
+        s = turn.state
+        args = {"after": datetime.combine(self.today, time(23, 59)).isoformat(), "limit": 50}
+        result = self.tools[FIND_SLOTS].run(args)
+        turn.act("tool", name=FIND_SLOTS, arguments=args, result=result)
+        free = [x for x in result["slots"] if x["slot_id"] not in exclude]
+        if not free:
+            turn.say(self.persona.phrasing.booking_none)
+            return False
+        first = free[0]
+        day = first["start"][:10]
+        second = next((x for x in free if x["start"][:10] != day), free[1:2] or None)
+        second = second[0] if isinstance(second, list) else second
+        s.hint = {"offered": [x for x in (first, second) if x],
+                  "free": [x for x in free if x not in (first, second)]}
+        s.question = render(self.persona.questions[ask], {**turn.context, **self._slot_words(s)})
+        turn.say(s.question)
+        return True
+
+    @staticmethod
+    def _slot_words(s: CallState) -> dict[str, str]:
+        offered = s.hint.get("offered", [])
+        labels_ = [o["label"] for o in offered] + ["", ""]
+        return {"slot_1": labels_[0], "slot_2": labels_[1] or labels_[0]}
+
+    def _escalate_if_needed(self, turn: Turn, text: str) -> bool:
+        s = turn.state
+        if s.escalated:
+            return False
+        report = analyse(text)
+        pending_kind = (self.objectives.get(s.active).variables[s.pending_var].understand
+                        if s.active and s.pending_var else None)
+        worsening = report.worsening and (bool(report.symptoms) or pending_kind == "symptoms")
+        if not report.red_flags and not worsening:
+            return False
+        severity = "urgent" if report.red_flags else "routine"
+        named = labels(report.red_flags or report.symptoms)
+        s.escalated = True
+        s.escalation_reason = (f"red flag: {', '.join(named)}" if report.red_flags
+                               else f"worsening symptoms: {', '.join(named) or text.strip()}")
+        if pending_kind == "symptoms" and s.active and s.pending_var:
+            s.values[s.active][s.pending_var] = report.symptoms
+        turn.act("escalate", reason=s.escalation_reason, severity=severity,
+                 evidence=report.evidence or text.strip())
+        turn.say(self.persona.phrasing.escalating, symptoms=_spoken_list(named))
+        turn.say(self.persona.phrasing.closing_escalated)
+        s.done, s.pending_var, s.question = True, None, []
+        turn.act("call_completed")
+        return True
+
+    # --- commit ------------------------------------------------------------------------------
+
+    def _run(self, actions: list[Action], result: CommitResult) -> None:
+        for i, action in enumerate(actions):
+            d = action.data
+            if action.kind == "activated":
+                result.events.append(ObjectiveActivated(objective_name=d["objective"]))
+            elif action.kind == "completed":
+                values = self._state.values.get(d["objective"], {})
+                result.events.append(ObjectiveCompleted(objective_name=d["objective"],
+                                                        output_variables=dict(values)))
+            elif action.kind == "tool":
+                result.events.extend(_tool_events(d["name"], d["arguments"], d["result"]))
+            elif action.kind == "escalate":
+                args = {"patient_id": self.patient.id, "reason": d["reason"],
+                        "severity": d["severity"], "evidence": d["evidence"]}
+                result.events.extend(self._call(ESCALATE, args)[1])
+                result.events.append(Escalation(reason=d["reason"], severity=d["severity"],
+                                                evidence=d["evidence"]))
+            elif action.kind == "book":
+                if not self._book(d, result):
+                    return  # what the plan said after the booking no longer holds
+            elif action.kind == "call_completed":
+                result.events.append(CallCompleted(outcome=self.outcome()))
+            del i
+
+    def _book(self, d: dict[str, Any], result: CommitResult) -> bool:
+        args = {"slot_id": d["slot"]["slot_id"], "patient_id": self.patient.id}
+        booking, events = self._call(BOOK_SLOT, args)
+        result.events.extend(events)
+        if booking is not None:
+            self._state.booking = booking
+            self._state.values[d["objective"]][d["variable"]] = booking
+            confirmed = render(self.persona.phrasing.booking_confirmed,
+                               {**self._context(), "slot": booking["label"]})
+            result.followup_sentences.extend(confirmed + d.get("deferred", []))
+            return True
+        # Taken meanwhile: go back to the booking question with fresh times.
+        retry: CallState = d["retry"]
+        retry.version, retry.base = self._state.version, self._state.version
+        turn = Turn(retry, self._context())
+        turn.say(self.persona.phrasing.booking_unavailable)
+        self._offer_slots(turn, d["ask"], exclude=[args["slot_id"]])
+        self._state = turn.state
+        result.followup_sentences.extend(turn.sentences)
+        self._run(turn.actions, result)
+        return False
+
+    def _call(self, name: str, args: dict[str, Any]) -> tuple[Any, list[BaseEvent]]:
+        try:
+            out = self.tools[name].run(args)
+        except ToolError as exc:
+            return None, _tool_events(name, args, {}, error=str(exc))
+        return out, _tool_events(name, args, out)
+
+
+def _tool_events(name: str, args: dict[str, Any], result: dict[str, Any],
+                 error: str | None = None) -> list[BaseEvent]:
+    call_id = f"call_{uuid.uuid4().hex[:12]}"
+    return [ToolCall(tool_call_id=call_id, name=name, arguments=json.dumps(args)),
+            ToolResult(tool_call_id=call_id, name=name, result=result, error=error)]
+
+
+def _spoken_list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
