@@ -29,7 +29,7 @@ from visavis.transport.simulated import SimulatedLine
 
 SCENARIOS = SCENARIOS_FILE
 #: Calls on the virtual clock happen on a fixed day, so slots and outcomes are reproducible.
-DEMO_DAY = date(2026, 11, 24)
+DEMO_DAY = date(2026, 11, 23)  # a Monday: follow-up slots fall on the next weekdays
 
 
 @dataclass

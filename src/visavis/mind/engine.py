@@ -207,6 +207,7 @@ class ObjectivesMind:
             turn.say([self._ack(s)])
         if spec.understand == "slot_choice":
             retry = copy.deepcopy(s)
+            del retry.values[obj.objective_name][var]
             turn.act("book", slot=reading.value, variable=var, objective=obj.objective_name,
                      retry=retry, ask=spec.ask)
             turn.defer()
@@ -333,7 +334,7 @@ class ObjectivesMind:
     # --- commit ------------------------------------------------------------------------------
 
     def _run(self, actions: list[Action], result: CommitResult) -> None:
-        for i, action in enumerate(actions):
+        for action in actions:
             d = action.data
             if action.kind == "activated":
                 result.events.append(ObjectiveActivated(objective_name=d["objective"]))
@@ -354,7 +355,6 @@ class ObjectivesMind:
                     return  # what the plan said after the booking no longer holds
             elif action.kind == "call_completed":
                 result.events.append(CallCompleted(outcome=self.outcome()))
-            del i
 
     def _book(self, d: dict[str, Any], result: CommitResult) -> bool:
         args = {"slot_id": d["slot"]["slot_id"], "patient_id": self.patient.id}

@@ -6,6 +6,7 @@ No reply is written in Python: the engine picks a template by its role in the co
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
 from typing import Annotated, Any
@@ -122,7 +123,8 @@ def render(sentences: list[str], context: dict[str, str]) -> list[str]:
     """Fill a template's placeholders; sentences that become empty are dropped."""
     out = []
     for s in sentences:
-        text = s.format_map(context).strip()
+        # A slot label ends in "p.m." and a template may add its own full stop.
+        text = re.sub(r"\.\.(?!\.)", ".", s.format_map(context).strip())
         if text:
             out.append(text)
     return out

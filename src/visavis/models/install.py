@@ -160,13 +160,17 @@ def install_models(
 def main(argv: list[str] | None = None) -> int:
     """``python -m visavis.models.install [install|verify|list]``."""
     parser = argparse.ArgumentParser(prog="visavis models", description=__doc__)
-    parser.add_argument("action", nargs="?", default="install", choices=["install", "verify", "list"])
+    parser.add_argument(
+        "action", nargs="?", default="install", choices=["install", "verify", "list"]
+    )
     parser.add_argument("--dir", type=Path, default=None, help="cache root (default: %(default)s)")
     args = parser.parse_args(argv)
     root = args.dir or models_dir()
     if args.action == "list":
         for entry in MANIFEST:
-            print(f"{entry.name:24} {entry.requirement:36} {entry.size / 1e6:7.1f} MB  {entry.kind}")
+            print(
+                f"{entry.name:24} {entry.requirement:36} {entry.size / 1e6:7.1f} MB  {entry.kind}"
+            )
         return 0
     if args.action == "verify":
         bad = 0

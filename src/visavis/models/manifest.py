@@ -134,9 +134,7 @@ MANIFEST: tuple[ModelEntry, ...] = (
         primary="beckett.wav",
         license="MIT (package)",
         description="10 s of real recorded English speech (16 kHz PCM16), for ASR WER",
-        transcript=(
-            "Ever tried. Ever failed. No matter. Try again. Fail again. Fail better."
-        ),
+        transcript=("Ever tried. Ever failed. No matter. Try again. Fail again. Fail better."),
     ),
 )
 

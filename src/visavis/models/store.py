@@ -154,6 +154,4 @@ def verify_models(
     root: Path | None = None, *, full: bool = True, entries: tuple[ModelEntry, ...] = MANIFEST
 ) -> dict[str, list[FileProblem]]:
     """Problems per entry name (empty lists mean verified). ``full`` re-hashes every file."""
-    return {
-        entry.name: problems(entry, root, full=full, trust_stamp=not full) for entry in entries
-    }
+    return {entry.name: problems(entry, root, full=full, trust_stamp=not full) for entry in entries}

@@ -14,7 +14,7 @@ from .scenarios import Intent
 # Ordered: the first rule that matches wins, so specific questions come before general ones.
 _RULES: list[tuple[Intent, tuple[str, ...]]] = [
     ("goodbye", ("goodbye", "good bye", "take care", "bye now")),
-    ("clarify", ("didn't catch", "did not catch", "say that again", "yes or no", "sorry, could")),
+    ("clarify", ("didn't catch", "didn't quite catch", "say that again", "yes or no", "ask again")),
     ("dob", ("date of birth", "birth date", "birthday", "were you born")),
     ("identity", ("speaking with", "am i speaking", "is this", "speak with")),
     ("how_many", ("how many",)),

@@ -58,8 +58,11 @@ class ClinicStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
-        with self._tx() as db:
-            db.executescript(_SCHEMA)
+        db = sqlite3.connect(self.path)
+        try:
+            db.executescript(_SCHEMA)  # executescript manages its own transaction
+        finally:
+            db.close()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:

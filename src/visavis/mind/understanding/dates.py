@@ -124,11 +124,9 @@ def parse_time(text: str) -> TimeOfDay | None:
             break
     if hour is None or minute is None or hour > 23 or minute > 59:
         return None
-    if hour <= 12:
-        if _PM_WORDS.search(n) and hour < 12:
-            hour += 12
-        elif not _AM_WORDS.search(n) and 1 <= hour <= 6:
-            hour += 12
+    pm = _PM_WORDS.search(n) and hour < 12
+    if pm or hour <= 6 and hour >= 1 and not _AM_WORDS.search(n):
+        hour += 12
     return TimeOfDay(hour, minute)
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 from visavis.mind.understanding.text import normalize
 
 
-class Answer(str, Enum):
+class Answer(StrEnum):
     YES = "yes"
     NO = "no"
     UNSURE = "unsure"

@@ -26,7 +26,9 @@ _UNITS = {
     "mmHg": "millimeters of mercury",
     "bpm": "beats per minute",
 }
-_UNIT_RE = re.compile(r"(\d)\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len)[::-1]) + r")\b")
+_UNIT_RE = re.compile(
+    r"(\d)\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len)[::-1]) + r")\b"
+)
 _ABBREVIATIONS = {
     r"\bDr\.": "Doctor",
     r"\bMr\.": "Mister",

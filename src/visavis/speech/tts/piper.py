@@ -23,7 +23,7 @@ from visavis.speech.tts.timing import PAUSE, WORD_GAP, build_timings
 log = logging.getLogger(__name__)
 
 # Piper's sentence markers and the punctuation espeak keeps in its phoneme stream: all pauses.
-_PAUSE_SYMBOLS = frozenset("^$.,;:!?¡¿—–-…\"()")
+_PAUSE_SYMBOLS = frozenset('^$.,;:!?¡¿—–-…"()')
 
 
 class PiperSynthesizer:
@@ -74,9 +74,7 @@ class PiperSynthesizer:
         started = time.perf_counter()
         with self._lock:
             chunks = list(
-                self._voice.synthesize(
-                    spoken, self._syn_config, include_alignments=self.alignments
-                )
+                self._voice.synthesize(spoken, self._syn_config, include_alignments=self.alignments)
             )
         audio_parts: list[np.ndarray] = []
         raw: list[tuple[str, float]] = []

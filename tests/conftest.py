@@ -1,0 +1,13 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def models_installed() -> None:
+    """Make sure the embedded models are in the cache (a no-op in well under a second if so)."""
+    from visavis.models import install_models
+
+    install_models()

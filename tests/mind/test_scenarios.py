@@ -1,0 +1,182 @@
+"""The simulated patients of the conversation loop, driven at the text level."""
+
+from __future__ import annotations
+
+import pytest
+
+from visavis.runtime.events import CallCompleted, Escalation
+
+from .helpers import Call
+
+IDENTITY = ["Yes, this is Maria.", "March 14th, 1952."]
+
+
+@pytest.mark.parametrize("variant", [
+    IDENTITY + ["Yes, I've been taking all of them every day.",
+                "I'm feeling pretty good, just a little tired.", "Tuesday morning works for me.",
+                "No, that's all. Thank you."],
+    ["yes this is maria", "3/14/1952", "yeah all of them", "pretty good just a little tired",
+     "tuesday morning works for me", "no thats all thank you"],
+    ["Yep, this is she.", "fourteenth of March nineteen fifty-two", "Yes.", "I feel fine.",
+     "The first one.", "Nope."],
+])
+def test_adherent_books(make_mind, variant) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    call = Call(mind)
+    assert "Maria Lopez" in call.last[-1]
+    for line in variant:
+        call.user(line)
+    out = mind.outcome()
+    assert mind.done and out["identity_confirmed"] and out["follow_up_booked"]
+    assert not out["escalated"]
+    assert out["booking"]["start"].startswith("2025-03-18")
+    assert "wrap_up" in out["objectives_completed"]
+    assert any(isinstance(e, CallCompleted) for e in call.events)
+
+
+def test_missed_doses(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    call = Call(mind)
+    for line in IDENTITY:
+        call.user(line)
+    assert "Which medication" in call.user("No, I missed a couple.")
+    assert "How many doses" in call.user("The metoprolol. I forgot it on Saturday and Sunday.")
+    call.user("Two.")
+    call.user("I'm okay.")
+    call.user("Tuesday at 10 a.m.")
+    call.user("No.")
+    meds = mind.outcome()["output_variables"]["check_medications"]
+    assert meds == {"all_taken": False, "missed_medications": ["metoprolol"], "missed_doses": 2}
+    assert mind.outcome()["follow_up_booked"]
+
+
+def test_red_flag_escalates_at_once(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    call = Call(mind)
+    for line in [*IDENTITY, "Yes, all of them."]:
+        call.user(line)
+    reply = call.user("I've had some chest pain since last night and I'm short of breath.")
+    assert "nurse" in reply and "911" in reply
+    out = mind.outcome()
+    assert out["escalated"] and not out["follow_up_booked"] and mind.done
+    assert "chest pain" in (out["escalation_reason"] or "")
+    esc = [e for e in call.events if isinstance(e, Escalation)]
+    assert esc and esc[0].severity == "urgent"
+    store = mind.tools["escalate_to_nurse"].store  # type: ignore[attr-defined]
+    assert store.escalations("maria-lopez")[0]["severity"] == "urgent"
+
+
+def test_red_flag_during_identity_still_escalates(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    call = Call(mind)
+    call.user("Yes, but I can't breathe very well.")
+    assert mind.outcome()["escalated"] and mind.done
+
+
+def test_negated_symptoms_do_not_escalate(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    call = Call(mind)
+    for line in [*IDENTITY, "Yes."]:
+        call.user(line)
+    call.user("No chest pain, and I don't have any shortness of breath.")
+    assert not mind.outcome()["escalated"]
+    assert "two times" in call.last[-1]
+
+
+def test_worsening_escalates(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    call = Call(mind)
+    for line in [*IDENTITY, "Yes."]:
+        call.user(line)
+    call.user("My ankles are more swollen than yesterday.")
+    out = mind.outcome()
+    assert out["escalated"] and "worsening" in (out["escalation_reason"] or "")
+
+
+def test_hesitant(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    call = Call(mind)
+    assert "didn't quite catch" in call.user("I, um")
+    for line in IDENTITY:
+        call.user(line)
+    call.user("I've been taking, um, the water pill, and the, uh, the metoprolol.")
+    assert mind.outcome()["output_variables"]["check_medications"]["all_taken"] is True
+    assert "didn't quite catch" in call.user("Uh, I, um")
+    call.user("I'm, uh, okay I guess.")
+    assert "two times" in call.last[-1]
+
+
+def test_partial_medication_list_is_clarified(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind("robert-chen")
+    call = Call(mind)
+    call.user("Yes, this is Robert.")
+    call.user("November 2nd, 1947.")
+    reply = call.user("I take the antibiotic and the Lipitor.")
+    assert "lisinopril" in reply
+    call.user("No.")
+    meds = mind.outcome()["output_variables"]["check_medications"]
+    assert meds["all_taken"] is False and meds["missed_medications"] == ["lisinopril"]
+
+
+def test_interrupter(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    call = Call(mind)
+    assert "date of birth" in call.user("Yes, this is Maria speaking.",
+                                        heard="Hello, this is Joe from")
+    call.user("March 14th, 1952.")
+    # An unheard question is asked again rather than a bare "yes" taken as the answer.
+    assert "ask again" in call.user("Yes.", heard="Got it.")
+    call.user("Yes.")
+    call.user("Good.")
+    call.user("Tuesday is fine.", heard="Thank you. I have two times available")
+    assert mind.outcome()["booking"]["start"].startswith("2025-03-18")
+
+
+def test_identity_not_confirmed_discloses_nothing(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    call = Call(mind)
+    call.user("Yes, this is Maria.")
+    for _ in range(3):
+        call.user("January 1st, 1960.")
+    out = mind.outcome()
+    assert mind.done and not out["identity_confirmed"]
+    assert "check_medications" not in out["objectives_completed"]
+    spoken = " ".join(call.said).lower()
+    assert "medication" not in spoken and "heart" not in spoken
+    mind2 = make_mind(db="other.db")
+    call2 = Call(mind2)
+    call2.user("No, this is her daughter.")
+    assert mind2.done and not mind2.outcome()["identity_confirmed"]
+
+
+def test_plan_is_pure_and_stale_plans_are_refused(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    Call(mind)
+    before = mind.outcome()
+    speculative = mind.plan("I've got chest pain")
+    mind.reprompt()
+    assert mind.outcome() == before
+    real = mind.plan("Yes, this is Maria.")
+    mind.commit(real)
+    with pytest.raises(ValueError, match="stale"):
+        mind.commit(speculative)
+
+
+def test_reprompt_repeats_question(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    Call(mind)
+    assert "Maria Lopez" in " ".join(mind.reprompt().sentences)
+
+
+def test_slot_taken_meanwhile_is_reoffered(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    call = Call(mind)
+    for line in [*IDENTITY, "Yes.", "Fine."]:
+        call.user(line)
+    plan = mind.plan("The first one.")
+    store = mind.tools["book_follow_up"].store  # type: ignore[attr-defined]
+    store.book(plan.actions[0].data["slot"]["slot_id"], "someone-else")
+    result = mind.commit(plan)
+    assert "just taken" in " ".join(result.followup_sentences)
+    call.user("The first one.")
+    assert mind.outcome()["follow_up_booked"]
