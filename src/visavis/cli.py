@@ -62,22 +62,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from visavis.models import ModelUnavailableError, install_models, verify_models
+    from visavis.models.install import main as models_main
 
-    try:
-        if args.action == "install":
-            install_models()
-        elif args.action == "verify":
-            verify_models(full=True)
-            console.print("all models present and verified")
-        else:
-            from visavis.models import describe_models
-
-            print(describe_models())
-    except ModelUnavailableError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        return 1
-    return 0
+    argv = [args.action] + (["--dir", args.dir] if args.dir else [])
+    return models_main(argv)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="install, verify or list the embedded model files")
     models.add_argument("action", choices=["install", "verify", "list"])
+    models.add_argument("--dir", help="model cache (default: $VISAVIS_MODELS_DIR or ~/.cache)")
     models.set_defaults(func=_models)
     return parser
 

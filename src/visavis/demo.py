@@ -70,7 +70,8 @@ async def run_demo(
     db_path.unlink(missing_ok=True)
     mind = load_flagship_mind(scenario.patient_id, db_path, today)
     v = scenario.voice
-    voice = engines.voice(v.engine, v.voice, v.rate_wpm, v.pitch)
+    pitch = v.pitch if v.engine == "espeak" else v.semitones
+    voice = engines.voice(v.engine, v.voice, v.rate_wpm, pitch)
     patient = SimulatedPatient(scenario, clock, engines.recognizer, voice)
     line = SimulatedLine(clock, patient)
     conversation = Conversation(
@@ -112,6 +113,13 @@ async def run_demo(
     (out_dir / "transcript.txt").write_text(transcript_text(timeline.events), encoding="utf-8")
     (out_dir / "outcome.json").write_text(json.dumps(outcome, indent=2, default=str) + "\n")
     line.recorder.write(out_dir / "call.wav")
+    # What the simulated patient heard (its own ASR) and said: the first place to look when a
+    # scenario goes astray.
+    patient_log = {
+        "heard": [{"t": t, "text": text, "intent": intent} for t, text, intent in patient.heard],
+        "said": [{"t": t, "text": text} for t, text in patient.said],
+    }
+    (out_dir / "patient.json").write_text(json.dumps(patient_log, indent=2) + "\n")
     return DemoResult(
         scenario=scenario_name,
         outcome=outcome,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from visavis.speech.asr.base import SpeechRecognizer
 from visavis.speech.tts.base import SpeechSynthesizer
@@ -19,27 +20,33 @@ from visavis.speech.vad import SileroVAD, VadSettings, VoiceActivityDetector
 class Engines:
     recognizer: SpeechRecognizer
     synthesizer: SpeechSynthesizer
-    vad_model: SileroVAD
+    vad_path: Path
     #: Seconds each model took to load, for the load-time figure.
     load_seconds: dict[str, float] = field(default_factory=dict)
-    _voices: dict[tuple[str, str, int, int], SpeechSynthesizer] = field(default_factory=dict)
+    _voices: dict[tuple[str, str, int, float], SpeechSynthesizer] = field(default_factory=dict)
 
     def new_vad(self, settings: VadSettings | None = None) -> VoiceActivityDetector:
         """A fresh streaming detector for one call (the ONNX session is shared)."""
-        return VoiceActivityDetector(SileroVAD(self.vad_model.model_path), settings)
+        return VoiceActivityDetector(SileroVAD(self.vad_path), settings)
 
-    def voice(self, engine: str, name: str, rate_wpm: int, pitch: int) -> SpeechSynthesizer:
-        """Another voice (a simulated patient's): espeak-ng voices, or the agent's Piper one."""
+    def voice(self, engine: str, name: str, rate_wpm: int, pitch: float) -> SpeechSynthesizer:
+        """Another voice, for a simulated caller: an espeak-ng voice (``name``, ``rate_wpm``,
+        ``pitch`` 0-99), or the Piper voice shifted by ``pitch`` semitones (a different-sounding
+        speaker that a recognizer still understands)."""
         key = (engine, name, rate_wpm, pitch)
         if key not in self._voices:
             from visavis.speech.tts import load_synthesizer
 
             if engine == "espeak":
                 self._voices[key] = load_synthesizer(
-                    "espeak", voice=name, rate_wpm=rate_wpm, pitch=pitch
+                    "espeak", voice=name, rate_wpm=rate_wpm, pitch=int(pitch)
                 )
             else:
-                self._voices[key] = self.synthesizer
+                from visavis.speech.tts.shift import ShiftedVoice
+
+                factor = 2.0 ** (pitch / 12.0)
+                inner = load_synthesizer("piper", length_scale=factor, threads=1)
+                self._voices[key] = ShiftedVoice(inner, pitch)
         return self._voices[key]
 
 
@@ -52,7 +59,8 @@ def load_engines(tts_engine: str = "piper") -> Engines:
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    vad_model = SileroVAD(locate("vad.silero"))
+    vad_path = locate("vad.silero")
+    SileroVAD(vad_path)  # fail early on a damaged model
     timings["vad"] = time.perf_counter() - started
     started = time.perf_counter()
     recognizer = WhisperRecognizer(locate("asr.whisper-tiny.en"))
@@ -60,4 +68,4 @@ def load_engines(tts_engine: str = "piper") -> Engines:
     started = time.perf_counter()
     synthesizer = load_synthesizer(tts_engine)
     timings["tts"] = time.perf_counter() - started
-    return Engines(recognizer, synthesizer, vad_model, {k: round(v, 3) for k, v in timings.items()})
+    return Engines(recognizer, synthesizer, vad_path, {k: round(v, 3) for k, v in timings.items()})

@@ -13,7 +13,20 @@ from visavis.speech.tts.normalize import normalize_text
 from visavis.speech.tts.piper import PiperSynthesizer
 
 TEXT = "Hello, my name is Alex and I will call you tomorrow morning."
-WORDS = ["Hello", "my", "name", "is", "Alex", "and", "I", "will", "call", "you", "tomorrow", "morning"]
+WORDS = [
+    "Hello",
+    "my",
+    "name",
+    "is",
+    "Alex",
+    "and",
+    "I",
+    "will",
+    "call",
+    "you",
+    "tomorrow",
+    "morning",
+]
 
 
 def _check_timings(speech: SynthesizedSpeech) -> None:

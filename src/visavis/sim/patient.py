@@ -30,6 +30,22 @@ _PAUSE = re.compile(r"\[pause\s+([0-9.]+)\]")
 _VOICE_LEVEL = 0.008
 
 
+def _trim_silence(audio: np.ndarray, rate: int, head: bool, tail: bool) -> np.ndarray:
+    """Cut leading and/or trailing silence (10 ms windows below -46 dBFS), keeping 20 ms."""
+    win = rate // 100
+    n = len(audio) // win
+    if n == 0:
+        return audio
+    levels = np.sqrt(np.mean(np.square(audio[: n * win].reshape(n, win)), axis=1))
+    voiced = np.flatnonzero(levels > 0.005)
+    if len(voiced) == 0:
+        return audio
+    keep = 2 * win
+    start = max(0, voiced[0] * win - keep) if head else 0
+    end = min(len(audio), (voiced[-1] + 1) * win + keep) if tail else len(audio)
+    return audio[start:end]
+
+
 class SimulatedPatient:
     """One scripted patient on a simulated line (16 kHz in and out)."""
 
@@ -104,16 +120,18 @@ class SimulatedPatient:
 
     async def _answer(self) -> None:
         text = await self._transcribe_ear()
+        if not text.strip():
+            return  # only noise or a breath: nothing to answer
         intent = match_intent(text)
         self.heard.append((round(self.clock.now(), 3), text, intent))
         line = self._next_line(intent)
         low, high = self.scenario.gap
-        gap = self.rng.uniform(low, high)
-        assert self._last_agent_voice is not None
-        await self.clock.sleep_until(self._last_agent_voice + gap)
-        if self._last_agent_voice is not None and self.clock.now() - self._last_agent_voice < gap:
-            # The agent started talking again while we drew breath: listen instead.
-            self._ear_voiced = 1e-9
+        heard_until = self._last_agent_voice
+        assert heard_until is not None
+        await self.clock.sleep_until(heard_until + self.rng.uniform(low, high))
+        if self._last_agent_voice != heard_until:
+            # The agent went on talking while we drew breath: listen to the rest first.
+            self._cursor[intent] -= 1
             return
         await self.say(line)
         if intent == "goodbye":
@@ -161,13 +179,19 @@ class SimulatedPatient:
 
     async def say(self, line: str) -> None:
         """Speak ``line`` now; ``[pause 0.4]`` markers become silences of that length."""
+        parts = _PAUSE.split(line)
         pieces: list[np.ndarray] = []
-        for i, part in enumerate(_PAUSE.split(line)):
+        for i, part in enumerate(parts):
             if i % 2 == 1:
                 pieces.append(np.zeros(int(float(part) * self.rate), dtype=np.float32))
             elif part.strip():
                 speech = await self.clock.run_blocking(self.voice.synthesize, part.strip())
-                pieces.append(resample(speech.samples, speech.sample_rate, self.rate))
+                audio = resample(speech.samples, speech.sample_rate, self.rate)
+                # TTS pads phrases with silence; next to a marked pause, the marker alone
+                # should set how long the speaker is silent.
+                pieces.append(
+                    _trim_silence(audio, self.rate, head=i > 0, tail=i < len(parts) - 1)
+                )
         if not pieces:
             return
         audio = np.concatenate(pieces).astype(np.float32)

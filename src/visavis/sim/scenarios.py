@@ -35,12 +35,25 @@ class ScenarioError(ValueError):
 
 
 class Voice(BaseModel):
+    """espeak-ng: ``voice``, ``rate_wpm`` and ``pitch`` (0-99). piper: the agent's voice model
+    shifted by ``semitones`` (pitch and formants), which must not be 0."""
+
     model_config = ConfigDict(extra="forbid")
 
-    engine: Literal["espeak", "piper"] = "espeak"
-    voice: str = "en-us+f3"
+    engine: Literal["espeak", "piper"] = "piper"
+    voice: str = "en-us"
     rate_wpm: int = Field(default=160, ge=80, le=400)
     pitch: int = Field(default=50, ge=0, le=99)
+    semitones: float = Field(default=4.0, ge=-12, le=12)
+
+    @field_validator("semitones")
+    @classmethod
+    def _distinct(cls, value: float) -> float:
+        if abs(value) < 1.5:
+            raise ValueError(
+                "a simulated caller's voice must differ from the agent's: |semitones| >= 1.5"
+            )
+        return value
 
 
 class Interruption(BaseModel):

@@ -14,6 +14,9 @@ from visavis.mind.understanding.text import normalize
 
 #: Below this similarity (0-100) a spoken word sequence is not taken for a drug name.
 FUZZY_THRESHOLD = 82.0
+#: The same, on consonant skeletons: recognizers get a drug name's consonants right far more
+#: often than its vowels ("metaproal", "metapro wall" for metoprolol).
+SKELETON_THRESHOLD = 85.0
 #: Names this short are matched exactly: fuzzy matching them hits ordinary words.
 MIN_FUZZY_LEN = 6
 
@@ -55,6 +58,16 @@ def _best_position(ws: list[str], alias: str) -> tuple[float, int] | None:
                 continue
             joined = "".join(window)
             score = fuzz.ratio(joined, target)
+            if score < FUZZY_THRESHOLD and joined[:1] == target[:1]:
+                skeleton = fuzz.ratio(_skeleton(joined), _skeleton(target))
+                if skeleton >= SKELETON_THRESHOLD:
+                    score = FUZZY_THRESHOLD + (skeleton - SKELETON_THRESHOLD) / 10.0
             if score >= FUZZY_THRESHOLD and (best is None or score > best[0]):
                 best = (score, i)
     return best
+
+
+def _skeleton(word: str) -> str:
+    """Consonants only, doubled letters collapsed: "metoprolol" -> "mtprll" -> "mtprl"."""
+    consonants = [c for c in word if c.isalpha() and c not in "aeiouy"]
+    return "".join(c for i, c in enumerate(consonants) if i == 0 or c != consonants[i - 1])

@@ -1,8 +1,15 @@
 """Whisper (tiny.en by default) through faster-whisper / CTranslate2, tuned for turn latency.
 
 Each call transcribes one finished utterance. Everything that costs time without helping short
-English turns is off: language detection, timestamps, temperature fallback, beam search, the
-built-in VAD (our own VAD has already cut the utterance), conditioning on earlier text.
+English turns is off: language detection, temperature fallback, beam search, the built-in VAD
+(our own VAD has already cut the utterance), conditioning on earlier text.
+
+**Short encoder context.** Whisper's encoder always reads a 30 s window, and on this CPU that
+costs ~0.3 s however short the turn: most of a turn's ASR time. CTranslate2 accepts fewer mel
+frames, so utterances up to ``SHORT_CONTEXT_MAX`` seconds are encoded over their own length plus
+a margin of silence (rounded up), the trick whisper.cpp calls ``audio_ctx``: about ten times
+faster. Longer audio, and any short-context result that looks truncated or repetitive, goes
+through faster-whisper's full path. ``bench/asr_wer.py`` measures both paths' word error rate.
 """
 
 from __future__ import annotations
@@ -20,6 +27,16 @@ from visavis.speech.asr.base import Transcript
 MIN_DURATION = 0.1
 
 
+#: Utterances up to this long (seconds) use the short encoder context.
+SHORT_CONTEXT_MAX = 20.0
+#: Silence margin (mel frames, 10 ms each) after the audio, and the smallest context.
+CONTEXT_MARGIN = 100
+MIN_CONTEXT = 300
+#: A short-context transcript with fewer words per second of audio than this is retried on
+#: the full window (Whisper can stop after a first phrase such as "Thank you.").
+MIN_WORDS_PER_SECOND = 0.6
+
+
 class WhisperRecognizer:
     """Blocking transcription of whole 16 kHz buffers; calls are serialised by a lock."""
 
@@ -31,8 +48,11 @@ class WhisperRecognizer:
         cpu_threads: int = 2,
         beam_size: int = 1,
         compute_type: str = "int8",
+        short_context: bool = True,
     ) -> None:
         from faster_whisper import WhisperModel
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
 
         # local_files_only: a directory path never goes to the hub, and this makes sure of it.
         self._model = WhisperModel(
@@ -43,27 +63,95 @@ class WhisperRecognizer:
             local_files_only=True,
         )
         self.beam_size = beam_size
+        self.short_context = short_context
+        multilingual = self._model.model.is_multilingual
+        self._tokenizer = Tokenizer(
+            self._model.hf_tokenizer,
+            multilingual,
+            task="transcribe",
+            language="en" if multilingual else None,
+        )
+        self._suppress = get_suppressed_tokens(self._tokenizer, (-1,))
         self._lock = threading.Lock()
+        #: Which path served the last call ("short", "short+ts" or "full"), for benchmarks.
+        self.last_path = ""
 
     def transcribe(self, samples: np.ndarray, prompt: str | None = None) -> Transcript:
-        audio = np.asarray(samples, dtype=np.float32).reshape(-1)
+        audio = np.clip(np.asarray(samples, dtype=np.float32).reshape(-1), -1.0, 1.0)
         if len(audio) < MIN_DURATION * SPEECH_RATE or not np.any(audio):
             return Transcript(text="", compute_ms=0.0)
         started = time.perf_counter()
+        seconds = len(audio) / SPEECH_RATE
         with self._lock:
-            segments, _info = self._model.transcribe(
-                np.clip(audio, -1.0, 1.0),
-                language="en",
-                task="transcribe",
-                beam_size=self.beam_size,
-                best_of=1,
-                temperature=0.0,
-                condition_on_previous_text=False,
-                without_timestamps=True,
-                word_timestamps=False,
-                vad_filter=False,
-                initial_prompt=prompt or None,
-            )
-            # The generator does the decoding: consume it while holding the lock.
-            text = " ".join(segment.text.strip() for segment in segments).strip()
+            text: str | None = None
+            if self.short_context and seconds <= SHORT_CONTEXT_MAX:
+                # Without timestamp tokens first (cheapest); with them if Whisper stopped early.
+                for timestamps in (False, True):
+                    text = self._short(audio, prompt, timestamps)
+                    if not _looks_truncated(text, seconds):
+                        self.last_path = "short+ts" if timestamps else "short"
+                        break
+                    text = None
+            if text is None:
+                self.last_path = "full"
+                text = self._full(audio, prompt)
         return Transcript(text=text, compute_ms=(time.perf_counter() - started) * 1000.0)
+
+    def _short(self, audio: np.ndarray, prompt: str | None, timestamps: bool) -> str:
+        import ctranslate2
+
+        features = self._model.feature_extractor(audio)
+        frames = features.shape[-1]
+        context = min(3000, max(MIN_CONTEXT, -(-(frames + CONTEXT_MARGIN) // 100) * 100))
+        padded = np.zeros((features.shape[0], context), dtype=np.float32)
+        padded[:, : min(frames, context)] = features[:, :context]
+        encoded = self._model.model.encode(
+            ctranslate2.StorageView.from_array(padded[None]), to_cpu=False
+        )
+        tok = self._tokenizer
+        tokens: list[int] = []
+        if prompt:
+            tokens = [tok.sot_prev, *tok.encode(" " + prompt.strip())[-100:]]
+        tokens += [*tok.sot_sequence] if timestamps else [*tok.sot_sequence, tok.no_timestamps]
+        result = self._model.model.generate(
+            encoded,
+            [tokens],
+            beam_size=self.beam_size,
+            # Room for ~8 tokens a second of speech, plus timestamps when asked for.
+            max_length=min(448, len(tokens) + 16 + int(frames / 100 * (12 if timestamps else 8))),
+            suppress_blank=True,
+            suppress_tokens=self._suppress,
+            max_initial_timestamp_index=50,
+        )[0]
+        ids = [t for t in result.sequences_ids[0] if t < tok.eot]
+        return tok.decode(ids).strip()
+
+    def _full(self, audio: np.ndarray, prompt: str | None) -> str:
+        segments, _info = self._model.transcribe(
+            audio,
+            language="en",
+            task="transcribe",
+            beam_size=self.beam_size,
+            best_of=1,
+            temperature=0.0,
+            condition_on_previous_text=False,
+            # Timestamp tokens let Whisper go on after a pause instead of ending the text.
+            without_timestamps=False,
+            word_timestamps=False,
+            vad_filter=False,
+            initial_prompt=prompt or None,
+        )
+        # The generator does the decoding: consume it while holding the lock.
+        return " ".join(segment.text.strip() for segment in segments).strip()
+
+
+def _looks_truncated(text: str, seconds: float) -> bool:
+    """Too few words for the audio's length, or a phrase repeated over and over."""
+    words = text.split()
+    if seconds > 2.5 and len(words) < MIN_WORDS_PER_SECOND * (seconds - 1.0):
+        return True
+    if len(words) >= 12:
+        trigrams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
+        if len(set(trigrams)) < len(trigrams) / 2:
+            return True
+    return False
