@@ -37,22 +37,38 @@ def test_persona_unknown_placeholder(tmp_path: Path) -> None:
         load_persona(_write(tmp_path, "p.yaml", text))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("data: 3", "data"),
-    ("data:\n  - objective_name: a b\n    objective_prompt: x\n", "objective_name"),
-    ("data:\n  - objective_name: a\n    objective_prompt: x\n"
-     "    next_required_objectives: [nope]\n", "unknown objective"),
-    ("data:\n  - objective_name: a\n    objective_prompt: x\n    next_required_objectives: [b]\n"
-     "  - objective_name: b\n    objective_prompt: y\n    next_required_objectives: [a]\n",
-     "cycle"),
-    ("data:\n  - objective_name: a\n    objective_prompt: x\n    output_variables: [v]\n",
-     "no entry in 'variables'"),
-    ("data:\n  - objective_name: a\n    objective_prompt: x\n    output_variables: [v]\n"
-     "    variables: {v: {understand: telepathy, ask: q}}\n", "understand"),
-    ("data:\n  - objective_name: a\n    objective_prompt: x\n    modality: visual\n", "modality"),
-    ("- just a string\n", "data.0"),
-    ("{{{", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("data: 3", "data"),
+        ("data:\n  - objective_name: a b\n    objective_prompt: x\n", "objective_name"),
+        (
+            "data:\n  - objective_name: a\n    objective_prompt: x\n"
+            "    next_required_objectives: [nope]\n",
+            "unknown objective",
+        ),
+        (
+            "data:\n  - objective_name: a\n    objective_prompt: x\n    next_required_objectives: [b]\n"
+            "  - objective_name: b\n    objective_prompt: y\n    next_required_objectives: [a]\n",
+            "cycle",
+        ),
+        (
+            "data:\n  - objective_name: a\n    objective_prompt: x\n    output_variables: [v]\n",
+            "no entry in 'variables'",
+        ),
+        (
+            "data:\n  - objective_name: a\n    objective_prompt: x\n    output_variables: [v]\n"
+            "    variables: {v: {understand: telepathy, ask: q}}\n",
+            "understand",
+        ),
+        (
+            "data:\n  - objective_name: a\n    objective_prompt: x\n    modality: visual\n",
+            "modality",
+        ),
+        ("- just a string\n", "data.0"),
+        ("{{{", "not valid YAML"),
+    ],
+)
 def test_objectives_errors(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ObjectivesError, match=message) as err:
         load_objectives(_write(tmp_path, "o.yaml", text))

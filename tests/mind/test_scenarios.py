@@ -11,15 +11,34 @@ from .helpers import Call
 IDENTITY = ["Yes, this is Maria.", "March 14th, 1952."]
 
 
-@pytest.mark.parametrize("variant", [
-    IDENTITY + ["Yes, I've been taking all of them every day.",
-                "I'm feeling pretty good, just a little tired.", "Tuesday morning works for me.",
-                "No, that's all. Thank you."],
-    ["yes this is maria", "3/14/1952", "yeah all of them", "pretty good just a little tired",
-     "tuesday morning works for me", "no thats all thank you"],
-    ["Yep, this is she.", "fourteenth of March nineteen fifty-two", "Yes.", "I feel fine.",
-     "The first one.", "Nope."],
-])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        IDENTITY
+        + [
+            "Yes, I've been taking all of them every day.",
+            "I'm feeling pretty good, just a little tired.",
+            "Tuesday morning works for me.",
+            "No, that's all. Thank you.",
+        ],
+        [
+            "yes this is maria",
+            "3/14/1952",
+            "yeah all of them",
+            "pretty good just a little tired",
+            "tuesday morning works for me",
+            "no thats all thank you",
+        ],
+        [
+            "Yep, this is she.",
+            "fourteenth of March nineteen fifty-two",
+            "Yes.",
+            "I feel fine.",
+            "The first one.",
+            "Nope.",
+        ],
+    ],
+)
 def test_adherent_books(make_mind, variant) -> None:  # type: ignore[no-untyped-def]
     mind = make_mind()
     call = Call(mind)
@@ -121,8 +140,9 @@ def test_partial_medication_list_is_clarified(make_mind) -> None:  # type: ignor
 def test_interrupter(make_mind) -> None:  # type: ignore[no-untyped-def]
     mind = make_mind()
     call = Call(mind)
-    assert "date of birth" in call.user("Yes, this is Maria speaking.",
-                                        heard="Hello, this is Joe from")
+    assert "date of birth" in call.user(
+        "Yes, this is Maria speaking.", heard="Hello, this is Joe from"
+    )
     call.user("March 14th, 1952.")
     # An unheard question is asked again rather than a bare "yes" taken as the answer.
     assert "ask again" in call.user("Yes.", heard="Got it.")

@@ -44,8 +44,14 @@ def test_concurrent_bookings_one_wins(tmp_path: Path) -> None:
 
 def test_escalation_record(tmp_path: Path) -> None:
     store = ClinicStore(tmp_path / "c.db")
-    out = EscalateTool(store).run({"patient_id": "p", "reason": "red flag: chest pain",
-                                   "severity": "urgent", "evidence": "chest pain"})
+    out = EscalateTool(store).run(
+        {
+            "patient_id": "p",
+            "reason": "red flag: chest pain",
+            "severity": "urgent",
+            "evidence": "chest pain",
+        }
+    )
     assert out["severity"] == "urgent"
     assert store.escalations("p")[0]["reason"] == "red flag: chest pain"
     with pytest.raises(ToolError):

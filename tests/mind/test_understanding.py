@@ -13,72 +13,126 @@ from visavis.mind.understanding.yesno import Answer, parse_yes_no
 MEDS = {"furosemide": ["Lasix", "water pill"], "metoprolol": ["Toprol", "Lopressor"]}
 
 
-@pytest.mark.parametrize(("text", "answer"), [
-    ("Yes, this is Maria.", Answer.YES), ("yeah", Answer.YES), ("Yep.", Answer.YES),
-    ("That's right.", Answer.YES), ("Correct.", Answer.YES), ("This is she.", Answer.YES),
-    ("I think so.", Answer.YES), ("Nope.", Answer.NO), ("Not really.", Answer.NO),
-    ("I don't think so.", Answer.NO), ("No, I missed a couple.", Answer.NO),
-    ("No, that's all. Thank you.", Answer.NO), ("I'm not sure.", Answer.UNSURE),
-    ("I don't know", Answer.UNSURE), ("I, um", None), ("Tuesday", None),
-])
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("Yes, this is Maria.", Answer.YES),
+        ("yeah", Answer.YES),
+        ("Yep.", Answer.YES),
+        ("That's right.", Answer.YES),
+        ("Correct.", Answer.YES),
+        ("This is she.", Answer.YES),
+        ("I think so.", Answer.YES),
+        ("Nope.", Answer.NO),
+        ("Not really.", Answer.NO),
+        ("I don't think so.", Answer.NO),
+        ("No, I missed a couple.", Answer.NO),
+        ("No, that's all. Thank you.", Answer.NO),
+        ("I'm not sure.", Answer.UNSURE),
+        ("I don't know", Answer.UNSURE),
+        ("I, um", None),
+        ("Tuesday", None),
+    ],
+)
 def test_yes_no(text: str, answer: Answer | None) -> None:
     assert parse_yes_no(text) is answer
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("Two.", 2), ("2", 2), ("twice", 2), ("a couple", 2), ("a few", 3), ("once", 1),
-    ("three times", 3), ("none", 0), ("Saturday and Sunday", 2), ("um", None),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Two.", 2),
+        ("2", 2),
+        ("twice", 2),
+        ("a couple", 2),
+        ("a few", 3),
+        ("once", 1),
+        ("three times", 3),
+        ("none", 0),
+        ("Saturday and Sunday", 2),
+        ("um", None),
+    ],
+)
 def test_count(text: str, value: int | None) -> None:
     c = parse_count(text)
     assert (c.value if c else None) == value
 
 
-@pytest.mark.parametrize("text", [
-    "March 14th, 1952.", "3/14/1952", "fourteenth of March nineteen fifty-two",
-    "March fourteen fifty two", "march 14 1952", "The 14th of March, 1952", "1952-03-14",
-    "03-14-1952",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "March 14th, 1952.",
+        "3/14/1952",
+        "fourteenth of March nineteen fifty-two",
+        "March fourteen fifty two",
+        "march 14 1952",
+        "The 14th of March, 1952",
+        "1952-03-14",
+        "03-14-1952",
+    ],
+)
 def test_date_of_birth(text: str) -> None:
     assert parse_date(text, date(2025, 3, 17)) == date(1952, 3, 14)
 
 
-@pytest.mark.parametrize(("text", "hm"), [
-    ("ten a.m.", (10, 0)), ("10 a.m.", (10, 0)), ("2:30", (14, 30)),
-    ("two thirty in the afternoon", (14, 30)), ("10am", (10, 0)), ("at nine", (9, 0)),
-    ("3 p.m.", (15, 0)), ("noon", (12, 0)),
-])
+@pytest.mark.parametrize(
+    ("text", "hm"),
+    [
+        ("ten a.m.", (10, 0)),
+        ("10 a.m.", (10, 0)),
+        ("2:30", (14, 30)),
+        ("two thirty in the afternoon", (14, 30)),
+        ("10am", (10, 0)),
+        ("at nine", (9, 0)),
+        ("3 p.m.", (15, 0)),
+        ("noon", (12, 0)),
+    ],
+)
 def test_time(text: str, hm: tuple[int, int]) -> None:
     t = parse_time(text)
     assert t is not None and (t.hour, t.minute) == hm
 
 
-@pytest.mark.parametrize(("text", "found"), [
-    ("I've been taking, um, the water pill, and the, uh, the metoprolol.",
-     ["furosemide", "metoprolol"]),
-    ("the metropolol", ["metoprolol"]), ("meta pro lol", ["metoprolol"]),
-    ("Lasix", ["furosemide"]), ("I missed the last one", []), ("all of them", []),
-])
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (
+            "I've been taking, um, the water pill, and the, uh, the metoprolol.",
+            ["furosemide", "metoprolol"],
+        ),
+        ("the metropolol", ["metoprolol"]),
+        ("meta pro lol", ["metoprolol"]),
+        ("Lasix", ["furosemide"]),
+        ("I missed the last one", []),
+        ("all of them", []),
+    ],
+)
 def test_medications(text: str, found: list[str]) -> None:
     assert find_medications(text, MEDS) == found
 
 
-@pytest.mark.parametrize(("text", "red", "worse"), [
-    ("I've had some chest pain since last night and I'm short of breath.",
-     {"chest_pain", "severe_shortness_of_breath"}, False),
-    ("no chest pain", set(), False),
-    ("I don't have any shortness of breath.", set(), False),
-    ("No chest pain or shortness of breath, just tired.", set(), False),
-    ("I have no chest pain but I can't breathe", {"severe_shortness_of_breath"}, False),
-    ("I passed out this morning", {"fainting"}, False),
-    ("I'm coughing up blood", {"coughing_blood"}, False),
-    ("My speech is slurred, slurred speech", {"stroke_signs"}, False),
-    ("I feel a bit confused", {"confusion"}, False),
-    ("My ankles are more swollen than yesterday.", set(), True),
-    ("The swelling is getting worse.", set(), True),
-    ("It's not getting worse.", set(), False),
-    ("I feel dizzy when I stand up", set(), False),
-])
+@pytest.mark.parametrize(
+    ("text", "red", "worse"),
+    [
+        (
+            "I've had some chest pain since last night and I'm short of breath.",
+            {"chest_pain", "severe_shortness_of_breath"},
+            False,
+        ),
+        ("no chest pain", set(), False),
+        ("I don't have any shortness of breath.", set(), False),
+        ("No chest pain or shortness of breath, just tired.", set(), False),
+        ("I have no chest pain but I can't breathe", {"severe_shortness_of_breath"}, False),
+        ("I passed out this morning", {"fainting"}, False),
+        ("I'm coughing up blood", {"coughing_blood"}, False),
+        ("My speech is slurred, slurred speech", {"stroke_signs"}, False),
+        ("I feel a bit confused", {"confusion"}, False),
+        ("My ankles are more swollen than yesterday.", set(), True),
+        ("The swelling is getting worse.", set(), True),
+        ("It's not getting worse.", set(), False),
+        ("I feel dizzy when I stand up", set(), False),
+    ],
+)
 def test_symptoms(text: str, red: set[str], worse: bool) -> None:
     report = analyse(text)
     assert set(report.red_flags) == red

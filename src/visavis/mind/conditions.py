@@ -16,8 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": operator.eq, "!=": operator.ne, ">=": operator.ge, "<=": operator.le,
-    ">": operator.gt, "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
 }
 _COMPARISON = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:(==|!=|>=|<=|>|<)\s*(.+?))?\s*$")
 
@@ -80,8 +84,10 @@ def parse_condition(text: str) -> Condition:
         for part in re.split(r"\s+and\s+", clause_text):
             m = _COMPARISON.match(part)
             if not m:
-                raise ConditionError(f"cannot read {part!r} in condition {text!r}; expected "
-                                     "'name OP value' with OP one of == != >= <= > <")
+                raise ConditionError(
+                    f"cannot read {part!r} in condition {text!r}; expected "
+                    "'name OP value' with OP one of == != >= <= > <"
+                )
             name, op, lit = m.groups()
             comparisons.append(Comparison(name, op, _literal(lit) if op else None))
         clauses.append(tuple(comparisons))

@@ -43,9 +43,15 @@ _IDENTITY_KINDS = ("identity_name", "date_of_birth")
 class ObjectivesMind:
     """Runs a persona's objectives for one patient call (implements ``visavis.mind.base.Mind``)."""
 
-    def __init__(self, persona: Persona, objectives: ObjectiveSet, patient: Patient,
-                 tools: dict[str, Tool], today: date,
-                 objectives_source: Path | str = "<objectives>") -> None:
+    def __init__(
+        self,
+        persona: Persona,
+        objectives: ObjectiveSet,
+        patient: Patient,
+        tools: dict[str, Tool],
+        today: date,
+        objectives_source: Path | str = "<objectives>",
+    ) -> None:
         self.persona, self.objectives, self.patient = persona, objectives, patient
         self.tools, self.today = tools, today
         self._check_phrasing(objectives_source)
@@ -59,8 +65,9 @@ class ObjectivesMind:
                 if spec.ask not in self.persona.questions:
                     problems.append(f"{where}.ask: persona has no question {spec.ask!r}")
                 if spec.clarify and spec.clarify not in self.persona.clarifications:
-                    problems.append(f"{where}.clarify: persona has no clarification "
-                                    f"{spec.clarify!r}")
+                    problems.append(
+                        f"{where}.clarify: persona has no clarification {spec.clarify!r}"
+                    )
             if o.say and o.say not in type(self.persona.phrasing).model_fields:
                 problems.append(f"{o.objective_name}.say: persona has no phrasing {o.say!r}")
         if problems:
@@ -105,8 +112,10 @@ class ObjectivesMind:
     def commit(self, plan: ReplyPlan) -> CommitResult:
         new: CallState = plan.state
         if new.base != self._state.version:
-            raise ValueError(f"stale plan: made from state {new.base}, current is "
-                             f"{self._state.version}; plan again")
+            raise ValueError(
+                f"stale plan: made from state {new.base}, current is "
+                f"{self._state.version}; plan again"
+            )
         new.version = self._state.version + 1
         new.last_reply = list(plan.sentences) or new.last_reply
         self._state = new
@@ -119,8 +128,10 @@ class ObjectivesMind:
         """The application confirms a manual objective; the next question is spoken by the
         next ``reprompt()`` (or answered around by the next user turn)."""
         if self._state.awaiting_confirmation != name:
-            raise ValueError(f"objective {name!r} is not awaiting confirmation "
-                             f"(awaiting: {self._state.awaiting_confirmation!r})")
+            raise ValueError(
+                f"objective {name!r} is not awaiting confirmation "
+                f"(awaiting: {self._state.awaiting_confirmation!r})"
+            )
         turn = self._turn()
         turn.state.awaiting_confirmation = None
         self._complete(turn, self.objectives.get(name), confirmed=True)
@@ -134,9 +145,13 @@ class ObjectivesMind:
 
     def outcome(self) -> dict[str, Any]:
         s = self._state
-        identity = [v for o in self.objectives.data for k, spec in o.variables.items()
-                    if spec.understand in _IDENTITY_KINDS
-                    for v in [s.values.get(o.objective_name, {}).get(k)]]
+        identity = [
+            v
+            for o in self.objectives.data
+            for k, spec in o.variables.items()
+            if spec.understand in _IDENTITY_KINDS
+            for v in [s.values.get(o.objective_name, {}).get(k)]
+        ]
         return {
             "objectives_completed": list(s.completed),
             "output_variables": copy.deepcopy(s.values),
@@ -157,12 +172,21 @@ class ObjectivesMind:
     def _context(self) -> dict[str, str]:
         p, meds = self.patient, [m.name for m in self.patient.medications]
         return {
-            "agent_name": self.persona.name, "role": self.persona.role,
-            "organisation": self.persona.organisation, "first_name": p.first_name,
-            "patient_name": p.full_name, "medications": _spoken_list(meds),
-            "care_team": p.care_team.name, "care_team_phone": p.care_team.phone,
-            "minutes": str(self.persona.escalation_callback_minutes), "question": "",
-            "slot_1": "", "slot_2": "", "slot": "", "missing": "", "symptoms": "",
+            "agent_name": self.persona.name,
+            "role": self.persona.role,
+            "organisation": self.persona.organisation,
+            "first_name": p.first_name,
+            "patient_name": p.full_name,
+            "medications": _spoken_list(meds),
+            "care_team": p.care_team.name,
+            "care_team_phone": p.care_team.phone,
+            "minutes": str(self.persona.escalation_callback_minutes),
+            "question": "",
+            "slot_1": "",
+            "slot_2": "",
+            "slot": "",
+            "missing": "",
+            "symptoms": "",
         }
 
     def _answer(self, turn: Turn, text: str, heard_reply: str | None) -> None:
@@ -172,7 +196,8 @@ class ObjectivesMind:
         spec = obj.variables[var]
         reading = read(spec.understand, text, Situation(self.patient, self.today, s.hint))
         unheard = heard_reply is not None and not question_heard(
-            heard_reply, s.last_reply, s.question)
+            heard_reply, s.last_reply, s.question
+        )
         if unheard and not reading.confident:
             # They spoke over a question they never heard: ask it, don't guess an answer.
             turn.say(self.persona.phrasing.reask_brief, question=" ".join(s.question))
@@ -193,8 +218,12 @@ class ObjectivesMind:
             s.hint.update(reading.hint)
             key = reading.clarify or spec.clarify
             template = self.persona.clarifications.get(key or "", self.persona.phrasing.clarify)
-            turn.say(template, question=" ".join(s.question),
-                     missing=_spoken_list(s.hint.get("missing", [])), **self._slot_words(s))
+            turn.say(
+                template,
+                question=" ".join(s.question),
+                missing=_spoken_list(s.hint.get("missing", [])),
+                **self._slot_words(s),
+            )
             return
         values = s.values[obj.objective_name]
         values[var] = reading.value
@@ -208,8 +237,14 @@ class ObjectivesMind:
         if spec.understand == "slot_choice":
             retry = copy.deepcopy(s)
             del retry.values[obj.objective_name][var]
-            turn.act("book", slot=reading.value, variable=var, objective=obj.objective_name,
-                     retry=retry, ask=spec.ask)
+            turn.act(
+                "book",
+                slot=reading.value,
+                variable=var,
+                objective=obj.objective_name,
+                retry=retry,
+                ask=spec.ask,
+            )
             turn.defer()
         self._ask_next(turn)
 
@@ -251,8 +286,9 @@ class ObjectivesMind:
         turn.act("completed", objective=obj.objective_name)
         values = s.values[obj.objective_name]
         nxt = [n for n, c in obj.conditions.items() if parse_condition(c).holds(values)]
-        s.queue = [n for n in [*nxt, *obj.next_required_objectives, *s.queue]
-                   if n not in s.completed]
+        s.queue = [
+            n for n in [*nxt, *obj.next_required_objectives, *s.queue] if n not in s.completed
+        ]
         s.queue = list(dict.fromkeys(s.queue))
         if obj.ends_call:
             self._finish(turn, None)
@@ -294,8 +330,10 @@ class ObjectivesMind:
         day = first["start"][:10]
         second = next((x for x in free if x["start"][:10] != day), free[1:2] or None)
         second = second[0] if isinstance(second, list) else second
-        s.hint = {"offered": [x for x in (first, second) if x],
-                  "free": [x for x in free if x not in (first, second)]}
+        s.hint = {
+            "offered": [x for x in (first, second) if x],
+            "free": [x for x in free if x not in (first, second)],
+        }
         s.question = render(self.persona.questions[ask], {**turn.context, **self._slot_words(s)})
         turn.say(s.question)
         return True
@@ -311,20 +349,30 @@ class ObjectivesMind:
         if s.escalated:
             return False
         report = analyse(text)
-        pending_kind = (self.objectives.get(s.active).variables[s.pending_var].understand
-                        if s.active and s.pending_var else None)
+        pending_kind = (
+            self.objectives.get(s.active).variables[s.pending_var].understand
+            if s.active and s.pending_var
+            else None
+        )
         worsening = report.worsening and (bool(report.symptoms) or pending_kind == "symptoms")
         if not report.red_flags and not worsening:
             return False
         severity = "urgent" if report.red_flags else "routine"
         named = labels(report.red_flags or report.symptoms)
         s.escalated = True
-        s.escalation_reason = (f"red flag: {', '.join(named)}" if report.red_flags
-                               else f"worsening symptoms: {', '.join(named) or text.strip()}")
+        s.escalation_reason = (
+            f"red flag: {', '.join(named)}"
+            if report.red_flags
+            else f"worsening symptoms: {', '.join(named) or text.strip()}"
+        )
         if pending_kind == "symptoms" and s.active and s.pending_var:
             s.values[s.active][s.pending_var] = report.symptoms
-        turn.act("escalate", reason=s.escalation_reason, severity=severity,
-                 evidence=report.evidence or text.strip())
+        turn.act(
+            "escalate",
+            reason=s.escalation_reason,
+            severity=severity,
+            evidence=report.evidence or text.strip(),
+        )
         turn.say(self.persona.phrasing.escalating, symptoms=_spoken_list(named))
         turn.say(self.persona.phrasing.closing_escalated)
         s.done, s.pending_var, s.question = True, None, []
@@ -340,16 +388,22 @@ class ObjectivesMind:
                 result.events.append(ObjectiveActivated(objective_name=d["objective"]))
             elif action.kind == "completed":
                 values = self._state.values.get(d["objective"], {})
-                result.events.append(ObjectiveCompleted(objective_name=d["objective"],
-                                                        output_variables=dict(values)))
+                result.events.append(
+                    ObjectiveCompleted(objective_name=d["objective"], output_variables=dict(values))
+                )
             elif action.kind == "tool":
                 result.events.extend(_tool_events(d["name"], d["arguments"], d["result"]))
             elif action.kind == "escalate":
-                args = {"patient_id": self.patient.id, "reason": d["reason"],
-                        "severity": d["severity"], "evidence": d["evidence"]}
+                args = {
+                    "patient_id": self.patient.id,
+                    "reason": d["reason"],
+                    "severity": d["severity"],
+                    "evidence": d["evidence"],
+                }
                 result.events.extend(self._call(ESCALATE, args)[1])
-                result.events.append(Escalation(reason=d["reason"], severity=d["severity"],
-                                                evidence=d["evidence"]))
+                result.events.append(
+                    Escalation(reason=d["reason"], severity=d["severity"], evidence=d["evidence"])
+                )
             elif action.kind == "book":
                 if not self._book(d, result):
                     return  # what the plan said after the booking no longer holds
@@ -363,8 +417,10 @@ class ObjectivesMind:
         if booking is not None:
             self._state.booking = booking
             self._state.values[d["objective"]][d["variable"]] = booking
-            confirmed = render(self.persona.phrasing.booking_confirmed,
-                               {**self._context(), "slot": booking["label"]})
+            confirmed = render(
+                self.persona.phrasing.booking_confirmed,
+                {**self._context(), "slot": booking["label"]},
+            )
             result.followup_sentences.extend(confirmed + d.get("deferred", []))
             return True
         # Taken meanwhile: go back to the booking question with fresh times.
@@ -386,11 +442,14 @@ class ObjectivesMind:
         return out, _tool_events(name, args, out)
 
 
-def _tool_events(name: str, args: dict[str, Any], result: dict[str, Any],
-                 error: str | None = None) -> list[BaseEvent]:
+def _tool_events(
+    name: str, args: dict[str, Any], result: dict[str, Any], error: str | None = None
+) -> list[BaseEvent]:
     call_id = f"call_{uuid.uuid4().hex[:12]}"
-    return [ToolCall(tool_call_id=call_id, name=name, arguments=json.dumps(args)),
-            ToolResult(tool_call_id=call_id, name=name, result=result, error=error)]
+    return [
+        ToolCall(tool_call_id=call_id, name=name, arguments=json.dumps(args)),
+        ToolResult(tool_call_id=call_id, name=name, result=result, error=error),
+    ]
 
 
 def _spoken_list(items: list[str]) -> str:

@@ -36,8 +36,9 @@ def default_example_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "examples" / "post_discharge"
 
 
-def load_flagship_mind(patient_id: str, db_path: Path, today: date,
-                       example_dir: Path | None = None) -> ObjectivesMind:
+def load_flagship_mind(
+    patient_id: str, db_path: Path, today: date, example_dir: Path | None = None
+) -> ObjectivesMind:
     """The post-discharge mind for one patient, with its SQLite clinic store seeded
     (patients and the follow-up slots generated from ``today``)."""
     folder = example_dir or default_example_dir()
@@ -48,11 +49,21 @@ def load_flagship_mind(patient_id: str, db_path: Path, today: date,
     patient = patients.get(patient_id)
     store = ClinicStore(db_path)
     for p in patients.patients:
-        store.upsert_patient(p.id, p.first_name, p.last_name, p.date_of_birth,
-                             yaml.safe_load(p.model_dump_json()))
-    seed_slots(store, today, slots.hours, slots.days, slots.minutes, slots.clinician,
-               [tuple(t) for t in slots.taken])
-    tools: dict[str, Tool] = {t.name: t for t in (FindSlotsTool(store), BookSlotTool(store),
-                                                  EscalateTool(store))}
-    return ObjectivesMind(persona, objectives, patient, tools, today,
-                          objectives_source=folder / "objectives.yaml")
+        store.upsert_patient(
+            p.id, p.first_name, p.last_name, p.date_of_birth, yaml.safe_load(p.model_dump_json())
+        )
+    seed_slots(
+        store,
+        today,
+        slots.hours,
+        slots.days,
+        slots.minutes,
+        slots.clinician,
+        [tuple(t) for t in slots.taken],
+    )
+    tools: dict[str, Tool] = {
+        t.name: t for t in (FindSlotsTool(store), BookSlotTool(store), EscalateTool(store))
+    }
+    return ObjectivesMind(
+        persona, objectives, patient, tools, today, objectives_source=folder / "objectives.yaml"
+    )

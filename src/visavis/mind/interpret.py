@@ -24,11 +24,15 @@ from visavis.mind.understanding.text import normalize
 from visavis.mind.understanding.yesno import Answer, parse_yes_no
 
 #: Fewer meaningful words than this and no recognised answer: a fragment ("I, um").
-_FINE = re.compile(r"\b(fine|good|great|well|okay|ok|alright|all right|better|not bad|no "
-                   r"(problems|issues|symptoms|complaints)|nothing)\b")
-_SOMEONE_ELSE = re.compile(r"\b(daughter|son|wife|husband|mother|father|caregiver|friend|nurse"
-                           r"|neighbou?r|sister|brother|wrong number|not (here|home|available)"
-                           r"|no one by that name|nobody by that name)\b")
+_FINE = re.compile(
+    r"\b(fine|good|great|well|okay|ok|alright|all right|better|not bad|no "
+    r"(problems|issues|symptoms|complaints)|nothing)\b"
+)
+_SOMEONE_ELSE = re.compile(
+    r"\b(daughter|son|wife|husband|mother|father|caregiver|friend|nurse"
+    r"|neighbou?r|sister|brother|wrong number|not (here|home|available)"
+    r"|no one by that name|nobody by that name)\b"
+)
 _ALL = re.compile(r"\b(all of them|all|every one|everything|both)\b")
 
 
@@ -146,8 +150,11 @@ def symptoms(text: str, s: Situation) -> Reading:
 def slot_choice(text: str, s: Situation) -> Reading:
     offered: list[dict[str, Any]] = s.hint.get("offered", [])
     free: list[dict[str, Any]] = s.hint.get("free", [])
-    choice = choose_slot(text, [datetime.fromisoformat(o["start"]) for o in offered],
-                         [datetime.fromisoformat(f["start"]) for f in free])
+    choice = choose_slot(
+        text,
+        [datetime.fromisoformat(o["start"]) for o in offered],
+        [datetime.fromisoformat(f["start"]) for f in free],
+    )
     if choice.kind == "chosen" and choice.index is not None:
         slot = (offered + free)[choice.index]
         return Reading(slot, confident=True)
@@ -183,9 +190,15 @@ def yes_no(text: str, s: Situation) -> Reading:
 
 
 READERS = {
-    "yes_no": yes_no, "identity_name": identity_name, "date_of_birth": date_of_birth,
-    "adherence": adherence, "medications": medications, "count": count,
-    "symptoms": symptoms, "slot_choice": slot_choice, "open_question": open_question,
+    "yes_no": yes_no,
+    "identity_name": identity_name,
+    "date_of_birth": date_of_birth,
+    "adherence": adherence,
+    "medications": medications,
+    "count": count,
+    "symptoms": symptoms,
+    "slot_choice": slot_choice,
+    "open_question": open_question,
 }
 
 

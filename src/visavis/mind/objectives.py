@@ -18,8 +18,15 @@ from visavis.mind.conditions import ConditionError, parse_condition
 from visavis.mind.errors import ObjectivesError, load_yaml_model
 
 Understanding = Literal[
-    "yes_no", "identity_name", "date_of_birth", "adherence", "medications", "count",
-    "symptoms", "slot_choice", "open_question",
+    "yes_no",
+    "identity_name",
+    "date_of_birth",
+    "adherence",
+    "medications",
+    "count",
+    "symptoms",
+    "slot_choice",
+    "open_question",
 ]
 
 
@@ -65,29 +72,35 @@ class Objective(BaseModel):
         missing = [v for v in self.output_variables if v not in self.variables]
         extra = [v for v in self.variables if v not in self.output_variables]
         if missing:
-            raise ValueError(f"output variables {missing} have no entry in 'variables' "
-                             "(the offline engine needs to know how to ask for them)")
+            raise ValueError(
+                f"output variables {missing} have no entry in 'variables' "
+                "(the offline engine needs to know how to ask for them)"
+            )
         if extra:
             raise ValueError(f"'variables' describes {extra}, which are not output_variables")
         no_twin = [n for n in self.next_conditional_objectives if n not in self.conditions]
         if no_twin:
-            raise ValueError(f"next_conditional_objectives {no_twin} have no machine-checkable "
-                             "twin in 'conditions'")
+            raise ValueError(
+                f"next_conditional_objectives {no_twin} have no machine-checkable "
+                "twin in 'conditions'"
+            )
         stray = [n for n in self.conditions if n not in self.next_conditional_objectives]
         if stray:
             raise ValueError(f"'conditions' names {stray}, not in next_conditional_objectives")
         known = set(self.output_variables)
         checks = [(f"conditions.{k}", v) for k, v in self.conditions.items()]
-        checks += [(f"variables.{k}.ask_if", s.ask_if) for k, s in self.variables.items()
-                   if s.ask_if]
+        checks += [
+            (f"variables.{k}.ask_if", s.ask_if) for k, s in self.variables.items() if s.ask_if
+        ]
         for where, text in checks:
             try:
                 names = parse_condition(text).names
             except ConditionError as exc:
                 raise ValueError(f"{where}: {exc}") from exc
             if names - known:
-                raise ValueError(f"{where}: {sorted(names - known)} are not output variables "
-                                 "of this objective")
+                raise ValueError(
+                    f"{where}: {sorted(names - known)} are not output variables of this objective"
+                )
         return self
 
 
@@ -106,13 +119,16 @@ class ObjectiveSet(BaseModel):
             raise ValueError(f"duplicate objective_name {dupes}")
         known = set(names)
         for i, o in enumerate(self.data):
-            for field, targets in (("next_required_objectives", o.next_required_objectives),
-                                   ("next_conditional_objectives",
-                                    list(o.next_conditional_objectives))):
+            for field, targets in (
+                ("next_required_objectives", o.next_required_objectives),
+                ("next_conditional_objectives", list(o.next_conditional_objectives)),
+            ):
                 unknown = [t for t in targets if t not in known]
                 if unknown:
-                    raise ValueError(f"data.{i} ({o.objective_name}).{field}: unknown "
-                                     f"objective(s) {unknown}; known: {sorted(known)}")
+                    raise ValueError(
+                        f"data.{i} ({o.objective_name}).{field}: unknown "
+                        f"objective(s) {unknown}; known: {sorted(known)}"
+                    )
         cycle = _required_cycle(self.data)
         if cycle:
             raise ValueError("next_required_objectives form a cycle: " + " -> ".join(cycle))
@@ -131,7 +147,7 @@ def _required_cycle(objectives: list[Objective]) -> list[str] | None:
         state[node] = 1
         for nxt in graph[node]:
             if state.get(nxt) == 1:
-                return [*path[path.index(nxt):], nxt] if nxt in path else [node, nxt]
+                return [*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt]
             if state.get(nxt) is None:
                 found = visit(nxt, [*path, nxt])
                 if found:

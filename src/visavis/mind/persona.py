@@ -24,11 +24,25 @@ def _as_sentences(value: Any) -> Any:
 Template = Annotated[list[str], BeforeValidator(_as_sentences), Field(min_length=1)]
 
 #: Every placeholder a template may use; a typo is caught when the persona loads.
-PLACEHOLDERS = frozenset({
-    "agent_name", "role", "organisation", "first_name", "patient_name", "question",
-    "slot_1", "slot_2", "slot", "missing", "medications", "symptoms", "minutes",
-    "care_team", "care_team_phone",
-})
+PLACEHOLDERS = frozenset(
+    {
+        "agent_name",
+        "role",
+        "organisation",
+        "first_name",
+        "patient_name",
+        "question",
+        "slot_1",
+        "slot_2",
+        "slot",
+        "missing",
+        "medications",
+        "symptoms",
+        "minutes",
+        "care_team",
+        "care_team_phone",
+    }
+)
 
 
 class Phrasing(BaseModel):
@@ -89,8 +103,9 @@ class Persona(BaseModel):
         for key, value in self.phrasing:
             if key != "acknowledge":
                 out[f"phrasing.{key}"] = value
-        out.update({f"phrasing.acknowledge.{i}": [s] for i, s in
-                    enumerate(self.phrasing.acknowledge)})
+        out.update(
+            {f"phrasing.acknowledge.{i}": [s] for i, s in enumerate(self.phrasing.acknowledge)}
+        )
         return out
 
 
@@ -105,8 +120,10 @@ def unknown_placeholders(persona: Persona) -> list[str]:
                 problems.append(f"{name}: malformed template {sentence!r}: {exc}")
                 continue
             for f in sorted(fields - PLACEHOLDERS):
-                problems.append(f"{name}: unknown placeholder {{{f}}} in {sentence!r} "
-                                f"(known: {', '.join(sorted(PLACEHOLDERS))})")
+                problems.append(
+                    f"{name}: unknown placeholder {{{f}}} in {sentence!r} "
+                    f"(known: {', '.join(sorted(PLACEHOLDERS))})"
+                )
     return problems
 
 

@@ -29,10 +29,17 @@ class Turn:
     def defer(self) -> None:
         self._deferred = self.actions[-1].data.setdefault("deferred", [])
 
-    def plan(self, user_text: str | None, emotion: str = "neutral",
-             interruptible: bool = True) -> ReplyPlan:
-        return ReplyPlan(sentences=self.sentences, emotion=emotion, interruptible=interruptible,
-                         user_text=user_text, state=self.state, actions=self.actions)
+    def plan(
+        self, user_text: str | None, emotion: str = "neutral", interruptible: bool = True
+    ) -> ReplyPlan:
+        return ReplyPlan(
+            sentences=self.sentences,
+            emotion=emotion,
+            interruptible=interruptible,
+            user_text=user_text,
+            state=self.state,
+            actions=self.actions,
+        )
 
 
 def question_heard(heard: str, full_reply: list[str], question: list[str]) -> bool:

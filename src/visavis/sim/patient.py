@@ -189,9 +189,7 @@ class SimulatedPatient:
                 audio = resample(speech.samples, speech.sample_rate, self.rate)
                 # TTS pads phrases with silence; next to a marked pause, the marker alone
                 # should set how long the speaker is silent.
-                pieces.append(
-                    _trim_silence(audio, self.rate, head=i > 0, tail=i < len(parts) - 1)
-                )
+                pieces.append(_trim_silence(audio, self.rate, head=i > 0, tail=i < len(parts) - 1))
         if not pieces:
             return
         audio = np.concatenate(pieces).astype(np.float32)

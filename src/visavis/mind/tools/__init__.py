@@ -5,5 +5,13 @@ from visavis.mind.tools.booking import BookSlotTool, FindSlotsTool
 from visavis.mind.tools.escalation import EscalateTool
 from visavis.mind.tools.scheduling import ClinicStore, Slot, slot_label
 
-__all__ = ["BookSlotTool", "ClinicStore", "EscalateTool", "FindSlotsTool", "Slot", "Tool",
-           "ToolError", "slot_label"]
+__all__ = [
+    "BookSlotTool",
+    "ClinicStore",
+    "EscalateTool",
+    "FindSlotsTool",
+    "Slot",
+    "Tool",
+    "ToolError",
+    "slot_label",
+]

@@ -43,5 +43,6 @@ class BookSlotTool:
         self.store = store
 
     def run(self, arguments: dict[str, Any]) -> dict[str, Any]:
-        return self.store.book(require(arguments, "slot_id", int),
-                               require(arguments, "patient_id", str))
+        return self.store.book(
+            require(arguments, "slot_id", int), require(arguments, "patient_id", str)
+        )

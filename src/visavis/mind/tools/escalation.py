@@ -30,6 +30,9 @@ class EscalateTool:
         if severity not in ("urgent", "routine"):
             raise ToolError(f"severity must be 'urgent' or 'routine', got {severity!r}")
         escalation_id = self.store.record_escalation(
-            require(arguments, "patient_id", str), require(arguments, "reason", str),
-            severity, str(arguments.get("evidence", "")))
+            require(arguments, "patient_id", str),
+            require(arguments, "reason", str),
+            severity,
+            str(arguments.get("evidence", "")),
+        )
         return {"escalation_id": escalation_id, "severity": severity}

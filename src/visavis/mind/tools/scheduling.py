@@ -42,8 +42,13 @@ class Slot:
     clinician: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"slot_id": self.id, "start": self.start.isoformat(), "minutes": self.minutes,
-                "clinician": self.clinician, "label": slot_label(self.start)}
+        return {
+            "slot_id": self.id,
+            "start": self.start.isoformat(),
+            "minutes": self.minutes,
+            "clinician": self.clinician,
+            "label": slot_label(self.start),
+        }
 
 
 def slot_label(start: datetime) -> str:
@@ -81,18 +86,33 @@ class ClinicStore:
         finally:
             db.close()
 
-    def upsert_patient(self, patient_id: str, first_name: str, last_name: str,
-                       date_of_birth: date, record: dict[str, Any]) -> None:
+    def upsert_patient(
+        self,
+        patient_id: str,
+        first_name: str,
+        last_name: str,
+        date_of_birth: date,
+        record: dict[str, Any],
+    ) -> None:
         with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO patients VALUES (?, ?, ?, ?, ?)",
-                       (patient_id, first_name, last_name, date_of_birth.isoformat(),
-                        json.dumps(record, default=str)))
+            db.execute(
+                "INSERT OR REPLACE INTO patients VALUES (?, ?, ?, ?, ?)",
+                (
+                    patient_id,
+                    first_name,
+                    last_name,
+                    date_of_birth.isoformat(),
+                    json.dumps(record, default=str),
+                ),
+            )
 
     def add_slot(self, start: datetime, minutes: int, clinician: str) -> int:
         """Add a slot (idempotent on its start time); returns its id."""
         with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO slots (start, minutes, clinician) VALUES (?, ?, ?)",
-                       (start.isoformat(), minutes, clinician))
+            db.execute(
+                "INSERT OR IGNORE INTO slots (start, minutes, clinician) VALUES (?, ?, ?)",
+                (start.isoformat(), minutes, clinician),
+            )
             row = db.execute("SELECT id FROM slots WHERE start = ?", (start.isoformat(),))
             return int(row.fetchone()[0])
 
@@ -102,20 +122,23 @@ class ClinicStore:
                 "SELECT s.id, s.start, s.minutes, s.clinician FROM slots s "
                 "LEFT JOIN bookings b ON b.slot_id = s.id "
                 "WHERE b.id IS NULL AND s.start > ? ORDER BY s.start LIMIT ?",
-                (after.isoformat(), limit)).fetchall()
+                (after.isoformat(), limit),
+            ).fetchall()
         return [Slot(r[0], datetime.fromisoformat(r[1]), r[2], r[3]) for r in rows]
 
     def book(self, slot_id: int, patient_id: str) -> dict[str, Any]:
         """Book a slot; raises ``ToolError`` if it does not exist or is already booked."""
         try:
             with self._tx() as db:
-                row = db.execute("SELECT id, start, minutes, clinician FROM slots WHERE id = ?",
-                                 (slot_id,)).fetchone()
+                row = db.execute(
+                    "SELECT id, start, minutes, clinician FROM slots WHERE id = ?", (slot_id,)
+                ).fetchone()
                 if row is None:
                     raise ToolError(f"no slot with id {slot_id}")
                 cur = db.execute(
                     "INSERT INTO bookings (slot_id, patient_id, created_at) VALUES (?, ?, ?)",
-                    (slot_id, patient_id, datetime.now().isoformat(timespec="seconds")))
+                    (slot_id, patient_id, datetime.now().isoformat(timespec="seconds")),
+                )
                 booking_id = cur.lastrowid
         except sqlite3.IntegrityError as exc:
             raise ToolError(f"slot {slot_id} is already booked") from exc
@@ -127,25 +150,35 @@ class ClinicStore:
             rows = db.execute(
                 "SELECT b.id, b.slot_id, b.patient_id, s.start FROM bookings b "
                 "JOIN slots s ON s.id = b.slot_id WHERE ? IS NULL OR b.patient_id = ? "
-                "ORDER BY b.id", (patient_id, patient_id)).fetchall()
-        return [{"booking_id": r[0], "slot_id": r[1], "patient_id": r[2], "start": r[3]}
-                for r in rows]
+                "ORDER BY b.id",
+                (patient_id, patient_id),
+            ).fetchall()
+        return [
+            {"booking_id": r[0], "slot_id": r[1], "patient_id": r[2], "start": r[3]} for r in rows
+        ]
 
-    def record_escalation(self, patient_id: str, reason: str, severity: str,
-                          evidence: str) -> int:
+    def record_escalation(self, patient_id: str, reason: str, severity: str, evidence: str) -> int:
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO escalations (patient_id, reason, severity, evidence, created_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (patient_id, reason, severity, evidence,
-                 datetime.now().isoformat(timespec="seconds")))
+                (
+                    patient_id,
+                    reason,
+                    severity,
+                    evidence,
+                    datetime.now().isoformat(timespec="seconds"),
+                ),
+            )
             return int(cur.lastrowid or 0)
 
     def escalations(self, patient_id: str | None = None) -> list[dict[str, Any]]:
         with self._tx() as db:
             rows = db.execute(
                 "SELECT id, patient_id, reason, severity, evidence, created_at FROM escalations "
-                "WHERE ? IS NULL OR patient_id = ? ORDER BY id", (patient_id, patient_id))
+                "WHERE ? IS NULL OR patient_id = ? ORDER BY id",
+                (patient_id, patient_id),
+            )
             keys = ("id", "patient_id", "reason", "severity", "evidence", "created_at")
             return [dict(zip(keys, r, strict=True)) for r in rows.fetchall()]
 
@@ -160,8 +193,15 @@ def working_days(today: date, count: int) -> list[date]:
     return days
 
 
-def seed_slots(store: ClinicStore, today: date, hours: list[str], days: int, minutes: int,
-               clinician: str, taken: list[tuple[int, str]]) -> None:
+def seed_slots(
+    store: ClinicStore,
+    today: date,
+    hours: list[str],
+    days: int,
+    minutes: int,
+    clinician: str,
+    taken: list[tuple[int, str]],
+) -> None:
     """Create slots for the next ``days`` weekdays at ``hours`` ("09:00"), booking the
     ``taken`` ones ((weekday index, "HH:MM")) for other patients, deterministically."""
     for i, day in enumerate(working_days(today, days)):

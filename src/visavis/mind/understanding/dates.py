@@ -10,10 +10,30 @@ from visavis.mind.understanding.numbers import find_numbers
 from visavis.mind.understanding.text import normalize
 
 MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
-    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
-    "december": 12, "dec": 12,
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
 }
 _SLASHED = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
 _ISO = re.compile(r"\b(\d{4}) (\d{1,2}) (\d{1,2})\b")
@@ -63,8 +83,16 @@ def parse_date(text: str, today: date | None = None) -> date | None:
         mo, d, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
         return _safe_date(y if y >= 100 else _year([y], this_year), mo, d)
     ws = n.split()
-    month_at = next((i for i, w in enumerate(ws) if w in MONTHS and w != "may" or
-                     (w == "may" and i + 1 < len(ws) and ws[i + 1][:1].isdigit())), None)
+    month_at = next(
+        (
+            i
+            for i, w in enumerate(ws)
+            if w in MONTHS
+            and w != "may"
+            or (w == "may" and i + 1 < len(ws) and ws[i + 1][:1].isdigit())
+        ),
+        None,
+    )
     if month_at is None and "may" in ws:
         month_at = ws.index("may")
     if month_at is None:
@@ -77,8 +105,7 @@ def parse_date(text: str, today: date | None = None) -> date | None:
         # "the fourteenth of March nineteen fifty two"
         return _safe_date(_year([x.value for x in after], this_year), month, before[-1].value)
     if after and after[0].value <= 31:
-        return _safe_date(_year([x.value for x in after[1:]], this_year), month,
-                          after[0].value)
+        return _safe_date(_year([x.value for x in after[1:]], this_year), month, after[0].value)
     return None
 
 
@@ -113,9 +140,17 @@ def parse_time(text: str) -> TimeOfDay | None:
                 continue
             nxt = ws[num.end] if num.end < len(ws) else ""
             prev = ws[num.start - 1] if num.start > 0 else ""
-            follow = find_numbers(ws[num.end:num.end + 2])
-            clocky = nxt in ("am", "pm", "o'clock", "oclock", "thirty", "fifteen", "forty",
-                             "oh") or prev in ("at", "around", "about")
+            follow = find_numbers(ws[num.end : num.end + 2])
+            clocky = nxt in (
+                "am",
+                "pm",
+                "o'clock",
+                "oclock",
+                "thirty",
+                "fifteen",
+                "forty",
+                "oh",
+            ) or prev in ("at", "around", "about")
             if not clocky:
                 continue
             hour, minute = num.value, 0
@@ -141,7 +176,7 @@ def parse_weekday(text: str) -> int | None:
 
 
 def parse_part_of_day(text: str) -> str | None:
-    """"morning" or "afternoon" when the person names one."""
+    """ "morning" or "afternoon" when the person names one."""
     n = normalize(text)
     if re.search(r"\b(morning|am|early)\b|\d(am)\b", n):
         return "morning"

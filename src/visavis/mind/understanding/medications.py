@@ -51,7 +51,7 @@ def _best_position(ws: list[str], alias: str) -> tuple[float, int] | None:
     # ASR splits unfamiliar drug names into several words, so also try longer windows.
     for width in {size, size + 1, size + 2}:
         for i in range(0, max(0, len(ws) - width + 1)):
-            window = ws[i:i + width]
+            window = ws[i : i + width]
             if window == alias_words:
                 return (100.0, i)
             if len(target) < MIN_FUZZY_LEN or width != size and size > 1:

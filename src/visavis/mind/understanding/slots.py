@@ -11,11 +11,24 @@ from visavis.mind.understanding.dates import parse_part_of_day, parse_time, pars
 from visavis.mind.understanding.text import normalize
 from visavis.mind.understanding.yesno import Answer, parse_yes_no
 
-_ORDINAL = {"first": 0, "1st": 0, "earlier": 0, "earliest": 0, "former": 0, "second": 1,
-            "2nd": 1, "later": 1, "latter": 1, "last": 1, "other": 1}
-_REJECT = re.compile(r"\b(neither|none of (those|them|these)|(those|that) (don'?t|doesn'?t|won'?t)"
-                     r" work|can'?t (do|make) (either|those|that)|something else|another (time|day)"
-                     r"|different (time|day)|not (those|either))\b")
+_ORDINAL = {
+    "first": 0,
+    "1st": 0,
+    "earlier": 0,
+    "earliest": 0,
+    "former": 0,
+    "second": 1,
+    "2nd": 1,
+    "later": 1,
+    "latter": 1,
+    "last": 1,
+    "other": 1,
+}
+_REJECT = re.compile(
+    r"\b(neither|none of (those|them|these)|(those|that) (don'?t|doesn'?t|won'?t)"
+    r" work|can'?t (do|make) (either|those|that)|something else|another (time|day)"
+    r"|different (time|day)|not (those|either))\b"
+)
 _ANY = re.compile(r"\b(either|any|whichever|doesn'?t matter|don'?t mind|both (are|work))\b")
 
 
@@ -26,8 +39,9 @@ class SlotChoice:
     index: int | None = None
 
 
-def _matches(start: datetime, weekday: int | None, part: str | None, hour: int | None,
-             minute: int | None) -> bool:
+def _matches(
+    start: datetime, weekday: int | None, part: str | None, hour: int | None, minute: int | None
+) -> bool:
     if weekday is not None and start.weekday() != weekday:
         return False
     if part == "morning" and start.hour >= 12 or part == "afternoon" and start.hour < 12:

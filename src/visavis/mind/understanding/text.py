@@ -37,8 +37,11 @@ def words(text: str) -> list[str]:
 def clauses(text: str) -> list[str]:
     """Split raw text into clauses: negation and worsening never cross a clause boundary."""
     t = text.translate(_APOSTROPHES).lower()
-    parts = re.split(r"[.;!?]|,\s*(?:but|though|although)\b|\b(?:but|though|although|however)\b"
-                     r"|\band (?=i\b|i'm\b|i've\b|my\b|it\b|it's\b)", t)
+    parts = re.split(
+        r"[.;!?]|,\s*(?:but|though|although)\b|\b(?:but|though|although|however)\b"
+        r"|\band (?=i\b|i'm\b|i've\b|my\b|it\b|it's\b)",
+        t,
+    )
     return [normalize(p) for p in parts if p and normalize(p)]
 
 

@@ -17,19 +17,28 @@ class Answer(StrEnum):
 # Longer phrases are listed so they win over the short words inside them ("not sure" must not
 # read as "no", "I don't think so" must not read as "I think so").
 _PATTERNS: list[tuple[Answer, str]] = [
-    (Answer.UNSURE, r"(i'?m |i am )?not (really )?sure|i don'?t know|i do not know|dunno"
-                    r"|no idea|can'?t remember|don'?t remember|not certain|maybe|yes and no"
-                    r"|hard to say|kind of|sort of|i guess not really"),
-    (Answer.NO, r"i don'?t think so|i do not think so|not really|not at all|nope|nah|no way"
-                r"|absolutely not|of course not|definitely not|not quite|negative|no|i haven'?t"
-                r"|i have not|i didn'?t|i did not|i'?m not|i am not|wrong (number|person)"
-                r"|that'?s (all|it)|nothing (else|more)|i missed|not always|not every"
-                r"|sometimes i forget|i forgot|i forget"),
-    (Answer.YES, r"yes|yeah|yea|yep|yup|ya|uh huh|mm hmm|mhm|sure|of course|absolutely"
-                 r"|definitely|certainly|correct|that'?s (right|correct|me)|right|exactly"
-                 r"|this is (she|he|her|him|me)|speaking|it is|i am|i do|i have|i did"
-                 r"|i think so|i believe so|ok(ay)?|all of them|every day|as prescribed"
-                 r"|go ahead|sounds good|you bet|affirmative|i'?m taking|i'?ve been taking"),
+    (
+        Answer.UNSURE,
+        r"(i'?m |i am )?not (really )?sure|i don'?t know|i do not know|dunno"
+        r"|no idea|can'?t remember|don'?t remember|not certain|maybe|yes and no"
+        r"|hard to say|kind of|sort of|i guess not really",
+    ),
+    (
+        Answer.NO,
+        r"i don'?t think so|i do not think so|not really|not at all|nope|nah|no way"
+        r"|absolutely not|of course not|definitely not|not quite|negative|no|i haven'?t"
+        r"|i have not|i didn'?t|i did not|i'?m not|i am not|wrong (number|person)"
+        r"|that'?s (all|it)|nothing (else|more)|i missed|not always|not every"
+        r"|sometimes i forget|i forgot|i forget",
+    ),
+    (
+        Answer.YES,
+        r"yes|yeah|yea|yep|yup|ya|uh huh|mm hmm|mhm|sure|of course|absolutely"
+        r"|definitely|certainly|correct|that'?s (right|correct|me)|right|exactly"
+        r"|this is (she|he|her|him|me)|speaking|it is|i am|i do|i have|i did"
+        r"|i think so|i believe so|ok(ay)?|all of them|every day|as prescribed"
+        r"|go ahead|sounds good|you bet|affirmative|i'?m taking|i'?ve been taking",
+    ),
 ]
 _COMPILED = [(a, re.compile(rf"(?<!\w)(?:{p})(?!\w)")) for a, p in _PATTERNS]
 
