@@ -48,7 +48,8 @@ def test_persona_unknown_placeholder(tmp_path: Path) -> None:
             "unknown objective",
         ),
         (
-            "data:\n  - objective_name: a\n    objective_prompt: x\n    next_required_objectives: [b]\n"
+            "data:\n  - objective_name: a\n    objective_prompt: x\n"
+            "    next_required_objectives: [b]\n"
             "  - objective_name: b\n    objective_prompt: y\n    next_required_objectives: [a]\n",
             "cycle",
         ),
