@@ -11,3 +11,11 @@ def models_installed() -> None:
     from visavis.models import install_models
 
     install_models()
+
+
+@pytest.fixture(scope="session")
+def engines(models_installed: None):
+    """The embedded VAD, ASR and TTS engines, loaded once for the session."""
+    from visavis.engines import load_engines
+
+    return load_engines()

@@ -180,8 +180,12 @@ class Playout:
                 heard.append(sentence.text)
                 continue
             played_s = sentence.played / self.sink.sample_rate
-            words = [w.word for w in sentence.speech.words if w.end <= played_s]
-            if words:
-                heard.append(" ".join(words))
+            timings = sentence.speech.words
+            count = sum(1 for w in timings if w.end <= played_s)
+            # Quote the reply's own words (with punctuation) when the timings map onto them.
+            tokens = sentence.text.split()
+            words = tokens if len(tokens) == len(timings) else [w.word for w in timings]
+            if count:
+                heard.append(" ".join(words[:count]))
             break
         return " ".join(heard).strip()

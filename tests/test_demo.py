@@ -1,0 +1,100 @@
+"""Whole calls, end to end, on the embedded models and the virtual clock.
+
+Each flagship scenario runs a real call: Silero VAD, Whisper and Piper on the agent's side, a
+simulated patient hearing the agent through its own Whisper and answering with its own voice.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from visavis.demo import run_demo
+from visavis.runtime.events import (
+    Escalation,
+    Interrupt,
+    ReplicaStoppedSpeaking,
+    TurnLatency,
+    Utterance,
+)
+from visavis.runtime.timeline import read_jsonl
+
+pytestmark = pytest.mark.slow
+
+SCENARIOS = ["adherent_books", "missed_doses", "red_flag", "hesitant", "interrupter"]
+
+
+@pytest.fixture(scope="module")
+def calls(engines, tmp_path_factory):
+    out = tmp_path_factory.mktemp("calls")
+    import asyncio
+
+    return {
+        name: asyncio.run(run_demo(name, out / name, engines=engines)) for name in SCENARIOS
+    }
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_scenario_reaches_its_expected_outcome(calls, scenario):
+    result = calls[scenario]
+    assert result.problems == [], (result.problems, (result.out_dir / "transcript.txt").read_text())
+    assert result.reason == "completed"
+
+
+def test_a_call_writes_its_four_files(calls):
+    out = calls["adherent_books"].out_dir
+    events = read_jsonl(out / "timeline.jsonl")
+    assert [e.seq for e in events] == list(range(len(events)))
+    times = [e.t for e in events]
+    assert times == sorted(times)
+    transcript = (out / "transcript.txt").read_text()
+    assert "Agent  : Hello, this is Joe" in transcript and "Patient:" in transcript
+    audio, rate = soundfile.read(str(out / "call.wav"))
+    assert rate == 16000 and audio.shape[1] == 2
+    assert np.abs(audio[:, 0]).max() > 0.05 and np.abs(audio[:, 1]).max() > 0.05
+    outcome = json.loads((out / "outcome.json").read_text())
+    for key in ("objectives_completed", "output_variables", "escalated", "follow_up_booked"):
+        assert key in outcome
+    assert outcome["duration"] == pytest.approx(audio.shape[0] / rate, abs=1.5)
+
+
+def test_the_red_flag_call_escalates_and_says_what_happens_next(calls):
+    out = calls["red_flag"].out_dir
+    events = read_jsonl(out / "timeline.jsonl")
+    escalations = [e for e in events if isinstance(e, Escalation)]
+    assert len(escalations) == 1 and escalations[0].severity == "urgent"
+    after = [
+        e.speech
+        for e in events
+        if isinstance(e, Utterance) and e.role == "replica" and e.t >= escalations[0].t
+    ]
+    assert any("nurse" in s.lower() for s in after)
+
+
+def test_barge_in_stops_the_agent_within_100_ms_and_records_what_was_heard(calls):
+    events = read_jsonl(calls["interrupter"].out_dir / "timeline.jsonl")
+    interrupts = [e for e in events if isinstance(e, Interrupt)]
+    cut = [e for e in events if isinstance(e, ReplicaStoppedSpeaking) and e.interrupted]
+    assert len(cut) >= 2
+    for stop in cut:
+        interrupt = max((i for i in interrupts if i.t <= stop.t), key=lambda i: i.t)
+        assert stop.t - interrupt.t <= 0.1
+        assert stop.heard_text and stop.full_text.startswith(stop.heard_text.rstrip("."))
+        assert len(stop.heard_text) < len(stop.full_text)
+    # The agent's audio really stops: nothing on its channel shortly after the first cut.
+    audio, rate = soundfile.read(str(calls["interrupter"].out_dir / "call.wav"))
+    t = cut[0].t
+    tail = audio[int((t + 0.03) * rate) : int((t + 0.3) * rate), 1]
+    assert np.abs(tail).max() < 1e-3
+
+
+def test_each_answered_turn_has_a_latency_breakdown(calls):
+    for name in ("adherent_books", "hesitant"):
+        events = read_jsonl(calls[name].out_dir / "timeline.jsonl")
+        latencies = [e for e in events if isinstance(e, TurnLatency)]
+        user_turns = [e for e in events if isinstance(e, Utterance) and e.role == "user"]
+        assert len(latencies) == len(user_turns)
+        for lat in latencies:
+            assert lat.voice_to_voice_ms >= lat.endpoint_ms > 0
