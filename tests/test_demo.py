@@ -5,7 +5,6 @@ simulated patient hearing the agent through its own Whisper and answering with i
 """
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

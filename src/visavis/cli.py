@@ -1,4 +1,4 @@
-"""The ``visavis`` command: ``demo`` and ``models`` (``serve``, ``talk``, ``eval`` come later)."""
+"""The ``visavis`` command: ``demo``, ``talk`` and ``models`` (``serve``, ``eval`` come later)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,20 @@ from pathlib import Path
 
 from rich.console import Console
 
+from visavis.turns.baseline import TurnSettings
+
 console = Console(stderr=True)
+
+
+def _turn_settings(args: argparse.Namespace) -> TurnSettings:
+    return TurnSettings(end_of_turn_silence=args.end_of_turn_silence)
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0.05 <= value <= 5.0:
+        raise argparse.ArgumentTypeError("must be between 0.05 and 5 seconds")
+    return value
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -47,6 +60,7 @@ def _demo(args: argparse.Namespace) -> int:
                 scenarios_path=path,
                 engines=engines,
                 on_event=progress.on_event,
+                turns=_turn_settings(args),
             )
         )
     summary = {k: result.outcome.get(k) for k in ("escalated", "follow_up_booked", "end_reason")}
@@ -58,6 +72,36 @@ def _demo(args: argparse.Namespace) -> int:
         for problem in result.problems:
             console.print(f"  - {problem}")
         return 1
+    return 0
+
+
+def _talk(args: argparse.Namespace) -> int:
+    from visavis.progress import CallProgress
+    from visavis.runtime.media import AudioFormatError
+    from visavis.talk import run_talk
+
+    out_dir = Path(args.out)
+    clock = "realtime" if args.realtime else "virtual"
+    try:
+        with CallProgress(console, Path(args.audio).name, clock, quiet=args.quiet) as progress:
+            engines = progress.load_engines()
+            record = asyncio.run(
+                run_talk(
+                    Path(args.audio),
+                    out_dir,
+                    patient_id=args.patient,
+                    clock_kind=clock,
+                    engines=engines,
+                    on_event=progress.on_event,
+                    turns=_turn_settings(args),
+                )
+            )
+    except AudioFormatError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    summary = {k: record.outcome.get(k) for k in ("escalated", "follow_up_booked", "end_reason")}
+    console.print(f"outcome: {json.dumps(summary)}  duration {record.duration:.1f} s")
+    console.print(f"  wrote timeline.jsonl, transcript.txt, call.wav, outcome.json in {out_dir}")
     return 0
 
 
@@ -80,7 +124,29 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--realtime", action="store_true", help="run on the real clock")
     demo.add_argument("--scenarios", help="a scenario YAML file (default: the flagship's)")
     demo.add_argument("--quiet", action="store_true", help="no live progress display")
+    demo.add_argument(
+        "--end-of-turn-silence",
+        type=_seconds,
+        default=0.5,
+        metavar="SECONDS",
+        help="silence that ends the caller's turn (baseline rule; default 0.5)",
+    )
     demo.set_defaults(func=_demo)
+
+    talk = sub.add_parser("talk", help="take a call whose caller is a recorded audio file")
+    talk.add_argument("--audio", required=True, help="the caller's audio (WAV, FLAC, OGG)")
+    talk.add_argument("--patient", default="maria-lopez", help="patient record to call")
+    talk.add_argument("--out", default="out/talk", help="folder for the call's files")
+    talk.add_argument("--realtime", action="store_true", help="run on the real clock")
+    talk.add_argument("--quiet", action="store_true", help="no live progress display")
+    talk.add_argument(
+        "--end-of-turn-silence",
+        type=_seconds,
+        default=0.5,
+        metavar="SECONDS",
+        help="silence that ends the caller's turn (baseline rule; default 0.5)",
+    )
+    talk.set_defaults(func=_talk)
 
     models = sub.add_parser("models", help="install, verify or list the embedded model files")
     models.add_argument("action", choices=["install", "verify", "list"])
@@ -95,8 +161,14 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from visavis.mind import MindConfigError
+    from visavis.models import ModelUnavailableError
+
     try:
         return int(args.func(args))
+    except (ModelUnavailableError, MindConfigError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
     except KeyboardInterrupt:
         console.print("interrupted")
         return 130

@@ -2,34 +2,30 @@
 
 ``run_demo`` builds the embedded engines, the flagship mind for the scenario's patient, a
 simulated patient on a simulated line, and runs one ``Conversation`` on the virtual clock (or the
-real one). It writes ``timeline.jsonl``, ``transcript.txt``, ``call.wav`` and ``outcome.json``.
+real one). It writes ``timeline.jsonl``, ``transcript.txt``, ``call.wav`` and ``outcome.json``,
+plus ``patient.json``: what the simulated patient heard and said.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from visavis.conversation import Conversation, ConversationSettings
+from visavis.calls import CallSession
 from visavis.engines import Engines, load_engines
-from visavis.mind import load_flagship_mind
 from visavis.paths import SCENARIOS_FILE
-from visavis.runtime.clock import ClockKind, make_clock
-from visavis.runtime.events import BaseEvent, ReplicaStoppedSpeaking, TurnLatency, Utterance
-from visavis.runtime.timeline import Timeline
+from visavis.runtime.clock import ClockKind
+from visavis.runtime.events import BaseEvent, ReplicaStoppedSpeaking, TurnLatency
 from visavis.sim.patient import SimulatedPatient
 from visavis.sim.scenarios import Scenario, get_scenario, load_scenarios
 from visavis.transport.simulated import SimulatedLine
+from visavis.turns.baseline import TurnSettings
 
 SCENARIOS = SCENARIOS_FILE
-#: Calls on the virtual clock happen on a fixed day, so slots and outcomes are reproducible.
-DEMO_DAY = date(2026, 11, 23)  # a Monday: follow-up slots fall on the next weekdays
 
 
 @dataclass
@@ -56,63 +52,36 @@ async def run_demo(
     engines: Engines | None = None,
     on_event: Callable[[BaseEvent], None] | None = None,
     max_call_duration: float = 300.0,
+    turns: TurnSettings | None = None,
 ) -> DemoResult:
-    """Run one scenario end to end and write its artefacts into ``out_dir``."""
+    """Run one scenario end to end and write its files into ``out_dir``."""
     scenario = get_scenario(scenarios_path, scenario_name)
-    out_dir.mkdir(parents=True, exist_ok=True)
     engines = engines or load_engines()
-    clock = make_clock(clock_kind)
-    timeline = Timeline(clock, sink=out_dir / "timeline.jsonl")
-    if on_event is not None:
-        timeline.subscribe(on_event)
-    today = DEMO_DAY if clock_kind == "virtual" else date.today()
-    db_path = out_dir / "clinic.sqlite3"
-    db_path.unlink(missing_ok=True)
-    mind = load_flagship_mind(scenario.patient_id, db_path, today)
+    session = CallSession(out_dir, clock_kind, on_event)
     v = scenario.voice
-    pitch = v.pitch if v.engine == "espeak" else v.semitones
-    voice = engines.voice(v.engine, v.voice, v.rate_wpm, pitch)
-    patient = SimulatedPatient(scenario, clock, engines.recognizer, voice)
-    line = SimulatedLine(clock, patient)
-    conversation = Conversation(
-        clock=clock,
-        timeline=timeline,
-        mind=mind,
-        vad=engines.new_vad(),
-        recognizer=engines.recognizer,
-        synthesizer=engines.synthesizer,
-        source=line,
-        sink=line,
-        settings=ConversationSettings(
+    voice = engines.voice(
+        v.engine, v.voice, v.rate_wpm, v.pitch if v.engine == "espeak" else v.semitones
+    )
+    patient = SimulatedPatient(scenario, session.clock, engines.recognizer, voice)
+    line = SimulatedLine(session.clock, patient, recorder=session.recorder)
+    patient_task = asyncio.create_task(patient.run(), name="simulated-patient")
+    try:
+        record = await session.run(
+            patient_id=scenario.patient_id,
+            engines=engines,
+            source=line,
+            sink=line,
             conversation_id=f"demo-{scenario_name}",
-            persona_name="post_discharge",
             scenario=scenario_name,
             max_call_duration=max_call_duration,
-        ),
-    )
-    patient_task = asyncio.create_task(patient.run(), name="simulated-patient")
-    started = time.perf_counter()
-    try:
-        result = await conversation.run()
+            turns=turns,
+            extra_outcome={"scenario": scenario_name},
+        )
     finally:
         patient.hung_up = True
         patient_task.cancel()
         await asyncio.gather(patient_task, return_exceptions=True)
-        timeline.close()
-        clock.close()
-    outcome = {
-        "scenario": scenario_name,
-        "patient_id": scenario.patient_id,
-        **result.outcome,
-        "end_reason": result.reason,
-        "duration": result.duration,
-        "turns": sum(1 for e in timeline.of_type(Utterance) if e.role == "user"),
-        "wall_seconds": round(time.perf_counter() - started, 2),
-    }
-    timeline.write_jsonl(out_dir / "timeline.jsonl")
-    (out_dir / "transcript.txt").write_text(transcript_text(timeline.events), encoding="utf-8")
-    (out_dir / "outcome.json").write_text(json.dumps(outcome, indent=2, default=str) + "\n")
-    line.recorder.write(out_dir / "call.wav")
+        session.close()
     # What the simulated patient heard (its own ASR) and said: the first place to look when a
     # scenario goes astray.
     patient_log = {
@@ -122,29 +91,13 @@ async def run_demo(
     (out_dir / "patient.json").write_text(json.dumps(patient_log, indent=2) + "\n")
     return DemoResult(
         scenario=scenario_name,
-        outcome=outcome,
-        reason=result.reason,
-        duration=result.duration,
+        outcome=record.outcome,
+        reason=record.reason,
+        duration=record.duration,
         out_dir=out_dir,
-        problems=check_expectations(scenario.expect, outcome, timeline.events),
-        latencies=timeline.of_type(TurnLatency),
+        problems=check_expectations(scenario.expect, record.outcome, record.events),
+        latencies=record.latencies,
     )
-
-
-def _clock_label(t: float) -> str:
-    minutes, seconds = divmod(t, 60.0)
-    return f"{int(minutes):02d}:{seconds:05.2f}"
-
-
-def transcript_text(events: list[BaseEvent]) -> str:
-    """Who said what, when: one line per utterance, agent cuts marked."""
-    lines = []
-    for event in events:
-        if isinstance(event, Utterance):
-            who = "Agent  " if event.role == "replica" else "Patient"
-            cut = "  [interrupted]" if event.interrupted else ""
-            lines.append(f"[{_clock_label(event.start)}] {who}: {event.speech}{cut}")
-    return "\n".join(lines) + "\n"
 
 
 def _find(values: Any, key: str) -> Any:

@@ -61,13 +61,18 @@ class SimulatedLine:
     USER, AGENT = 0, 1
 
     def __init__(
-        self, clock: Clock, caller: Caller, rate: int = 16000, chunk_seconds: float = 0.02
+        self,
+        clock: Clock,
+        caller: Caller,
+        rate: int = 16000,
+        chunk_seconds: float = 0.02,
+        recorder: CallRecorder | None = None,
     ) -> None:
         self.clock = clock
         self.caller = caller
         self.sample_rate = rate
         self.chunk_seconds = chunk_seconds
-        self.recorder = CallRecorder(rate)
+        self.recorder = recorder or CallRecorder(rate)
 
     async def chunks(self) -> AsyncIterator[AudioChunk]:
         n = int(self.sample_rate * self.chunk_seconds)

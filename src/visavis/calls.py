@@ -1,0 +1,138 @@
+"""One flagship call against any caller, and the four files it leaves behind.
+
+Shared by ``visavis demo`` (a simulated patient on a simulated line) and ``visavis talk`` (a
+recorded audio file as the caller): both open a ``CallSession``, hand it their transport, and get
+back the outcome with ``timeline.jsonl``, ``transcript.txt``, ``call.wav`` and ``outcome.json``
+written into the output folder.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from visavis.conversation import AudioSource, Conversation, ConversationSettings
+from visavis.engines import Engines
+from visavis.mind import load_flagship_mind
+from visavis.runtime.clock import ClockKind, make_clock
+from visavis.runtime.events import BaseEvent, TurnLatency, Utterance
+from visavis.runtime.timeline import Timeline
+from visavis.speech.playout import AudioSink
+from visavis.transport.simulated import CallRecorder
+from visavis.turns.baseline import TurnSettings
+
+#: Calls on the virtual clock happen on a fixed day, so slots and outcomes are reproducible.
+VIRTUAL_DAY = date(2026, 11, 23)  # a Monday: follow-up slots fall on the next weekdays
+
+
+@dataclass
+class CallRecord:
+    outcome: dict[str, Any]
+    reason: str
+    duration: float
+    out_dir: Path
+    events: list[BaseEvent] = field(default_factory=list)
+
+    @property
+    def latencies(self) -> list[TurnLatency]:
+        return [e for e in self.events if isinstance(e, TurnLatency)]
+
+
+class CallSession:
+    """The clock, timeline and output folder of one call; must be created in an event loop."""
+
+    def __init__(
+        self,
+        out_dir: Path,
+        clock_kind: ClockKind = "virtual",
+        on_event: Callable[[BaseEvent], None] | None = None,
+    ) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.out_dir = out_dir
+        self.clock = make_clock(clock_kind)
+        self.timeline = Timeline(self.clock, sink=out_dir / "timeline.jsonl")
+        if on_event is not None:
+            self.timeline.subscribe(on_event)
+        self.recorder = CallRecorder(16000)
+        self.today = VIRTUAL_DAY if clock_kind == "virtual" else date.today()
+
+    async def run(
+        self,
+        *,
+        patient_id: str,
+        engines: Engines,
+        source: AudioSource,
+        sink: AudioSink,
+        conversation_id: str,
+        scenario: str | None = None,
+        max_call_duration: float = 300.0,
+        extra_outcome: dict[str, Any] | None = None,
+        turns: TurnSettings | None = None,
+    ) -> CallRecord:
+        """Run the flagship conversation until it ends, then write the call's files."""
+        db_path = self.out_dir / "clinic.sqlite3"
+        db_path.unlink(missing_ok=True)
+        mind = load_flagship_mind(patient_id, db_path, self.today)
+        conversation = Conversation(
+            clock=self.clock,
+            timeline=self.timeline,
+            mind=mind,
+            vad=engines.new_vad(),
+            recognizer=engines.recognizer,
+            synthesizer=engines.synthesizer,
+            source=source,
+            sink=sink,
+            settings=ConversationSettings(
+                conversation_id=conversation_id,
+                persona_name="post_discharge",
+                scenario=scenario,
+                max_call_duration=max_call_duration,
+                turns=turns or TurnSettings(),
+            ),
+        )
+        started = time.perf_counter()
+        result = await conversation.run()
+        events = self.timeline.events
+        outcome = {
+            **(extra_outcome or {}),
+            "patient_id": patient_id,
+            **result.outcome,
+            "end_reason": result.reason,
+            "duration": result.duration,
+            "turns": sum(1 for e in events if isinstance(e, Utterance) and e.role == "user"),
+            "wall_seconds": round(time.perf_counter() - started, 2),
+        }
+        self.write(outcome)
+        return CallRecord(outcome, result.reason, result.duration, self.out_dir, list(events))
+
+    def write(self, outcome: dict[str, Any]) -> None:
+        out = self.out_dir
+        self.timeline.write_jsonl(out / "timeline.jsonl")
+        (out / "transcript.txt").write_text(transcript_text(self.timeline.events), "utf-8")
+        (out / "outcome.json").write_text(json.dumps(outcome, indent=2, default=str) + "\n")
+        self.recorder.write(out / "call.wav")
+
+    def close(self) -> None:
+        self.timeline.close()
+        self.clock.close()
+
+
+def _clock_label(t: float) -> str:
+    minutes, seconds = divmod(t, 60.0)
+    return f"{int(minutes):02d}:{seconds:05.2f}"
+
+
+def transcript_text(events: list[BaseEvent]) -> str:
+    """Who said what, when: one line per utterance, agent cuts marked."""
+    lines = []
+    for event in events:
+        if isinstance(event, Utterance):
+            who = "Agent  " if event.role == "replica" else "Patient"
+            cut = "  [interrupted]" if event.interrupted else ""
+            lines.append(f"[{_clock_label(event.start)}] {who}: {event.speech}{cut}")
+    return "\n".join(lines) + "\n"
