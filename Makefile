@@ -44,6 +44,7 @@ test-fast: setup
 bench: setup
 	$(PY) bench/voice_latency.py
 	$(PY) bench/asr_wer.py
+	$(PY) bench/call_memory.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

@@ -19,6 +19,7 @@ from typing import Any
 from visavis.conversation import AudioSource, Conversation, ConversationSettings
 from visavis.engines import Engines
 from visavis.mind import load_flagship_mind
+from visavis.paths import POST_DISCHARGE_DIR
 from visavis.runtime.clock import ClockKind, make_clock
 from visavis.runtime.events import BaseEvent, TurnLatency, Utterance
 from visavis.runtime.timeline import Timeline
@@ -77,7 +78,7 @@ class CallSession:
         """Run the flagship conversation until it ends, then write the call's files."""
         db_path = self.out_dir / "clinic.sqlite3"
         db_path.unlink(missing_ok=True)
-        mind = load_flagship_mind(patient_id, db_path, self.today)
+        mind = load_flagship_mind(patient_id, db_path, self.today, POST_DISCHARGE_DIR)
         conversation = Conversation(
             clock=self.clock,
             timeline=self.timeline,

@@ -42,10 +42,14 @@ class Engines:
                     "espeak", voice=name, rate_wpm=rate_wpm, pitch=int(pitch)
                 )
             else:
+                from visavis.speech.tts.piper import PiperSynthesizer
                 from visavis.speech.tts.shift import ShiftedVoice
 
                 factor = 2.0 ** (pitch / 12.0)
-                inner = load_synthesizer("piper", length_scale=factor, threads=1)
+                if isinstance(self.synthesizer, PiperSynthesizer):
+                    inner: SpeechSynthesizer = self.synthesizer.variant(factor)
+                else:
+                    inner = load_synthesizer("piper", length_scale=factor)
                 self._voices[key] = ShiftedVoice(inner, pitch)
         return self._voices[key]
 

@@ -8,6 +8,7 @@ is ours to choose rather than onnxruntime's default of every core.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import threading
@@ -66,6 +67,14 @@ class PiperSynthesizer:
         self.sample_rate = int(config.sample_rate)
         self._lock = threading.Lock()
         self.last_compute_ms = 0.0
+
+    def variant(self, length_scale: float) -> PiperSynthesizer:
+        """The same voice at another speaking rate, sharing the loaded model (and its lock)."""
+        from piper import SynthesisConfig
+
+        other = copy.copy(self)
+        other._syn_config = SynthesisConfig(length_scale=length_scale)
+        return other
 
     def synthesize(self, text: str) -> SynthesizedSpeech:
         spoken = normalize_text(text)
