@@ -164,7 +164,7 @@ class Conversation:
         self.tasks.start(self._hear(), "hear")
         self.tasks.start(self._react(), "react")
         self.tasks.start(self._deadline(), "deadline")
-        self._say(self.mind.greet())
+        self.tasks.start(self._say(self.mind.greet()), "greet")
         try:
             await self._done.wait()
         finally:
@@ -209,13 +209,13 @@ class Conversation:
             elif isinstance(event, TurnDecision) and event.action == "respond":
                 if event.reason == "reprompt":
                     if not self._mind_done:
-                        self._say(self.mind.reprompt())
+                        await self._say(self.mind.reprompt())
                 else:
                     await self._respond_to_turn(event)
             elif isinstance(event, Respond):
-                self._say(self.mind.plan(event.text, None))
+                await self._say(self.mind.plan(event.text, None))
             elif isinstance(event, Echo):
-                self._say(ReplyPlan(sentences=[event.text]), commit=False)
+                await self._say(ReplyPlan(sentences=[event.text]), commit=False)
             elif isinstance(event, ReplicaStartedSpeaking):
                 self._record_latency(event)
             elif isinstance(event, ReplicaStoppedSpeaking):
@@ -259,7 +259,7 @@ class Conversation:
             if isinstance(event, UserStoppedSpeaking):
                 user_end = event.end
                 break
-        reply_id = self._say(spec.plan, first=spec.first)
+        reply_id = await self._say(spec.plan, first=spec.first)
         self._latency[reply_id] = _PendingLatency(
             user_end=user_end,
             decided_at=decision.t,
@@ -268,7 +268,14 @@ class Conversation:
             tts_ms=spec.first.compute_ms if spec.first else 0.0,
         )
 
-    def _say(self, plan: ReplyPlan, first: Synthesis | None = None, commit: bool = True) -> str:
+    async def _say(
+        self, plan: ReplyPlan, first: Synthesis | None = None, commit: bool = True
+    ) -> str:
+        """Commit ``plan`` (unless told not to) and start speaking it, cutting any reply still
+        playing (an inbound ``conversation.respond`` or ``.echo`` takes over the floor)."""
+        if self.playout.busy:
+            await self.speaker.interrupt()
+            await self.playout.wait_idle()
         sentences = list(plan.sentences)
         if commit:
             result = self.mind.commit(plan)
