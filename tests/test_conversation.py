@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from visavis.calls import VIRTUAL_DAY
 from visavis.conversation import Conversation, ConversationSettings
 from visavis.mind import load_flagship_mind
 from visavis.runtime.clock import VirtualClock
@@ -42,9 +43,7 @@ def run_with_injections(engines, tmp_path: Path, injections, seconds=20.0):
     async def main():
         clock = VirtualClock()
         timeline = Timeline(clock)
-        mind = load_flagship_mind(
-            "maria-lopez", tmp_path / "clinic.db", __import__("datetime").date(2026, 11, 23)
-        )
+        mind = load_flagship_mind("maria-lopez", tmp_path / "clinic.db", VIRTUAL_DAY)
         conversation = Conversation(
             clock=clock,
             timeline=timeline,
