@@ -50,7 +50,9 @@ def _demo(args: argparse.Namespace) -> int:
         return 2
     out_dir = Path(args.out)
     clock = "realtime" if args.realtime else "virtual"
-    with CallProgress(console, args.scenario, clock, quiet=args.quiet) as progress:
+    # --svg records the terminal view of the call (the README's picture comes from it).
+    view = Console(record=True, width=110, stderr=True) if args.svg else console
+    with CallProgress(view, args.scenario, clock, quiet=args.quiet) as progress:
         engines = progress.load_engines()
         result = asyncio.run(
             run_demo(
@@ -64,13 +66,15 @@ def _demo(args: argparse.Namespace) -> int:
             )
         )
     summary = {k: result.outcome.get(k) for k in ("escalated", "follow_up_booked", "end_reason")}
-    console.print(f"outcome: {json.dumps(summary)}  duration {result.duration:.1f} s")
+    view.print(f"outcome: {json.dumps(summary)}  duration {result.duration:.1f} s")
     for name in ("timeline.jsonl", "transcript.txt", "call.wav", "outcome.json"):
-        console.print(f"  wrote {out_dir / name}")
+        view.print(f"  wrote {out_dir / name}")
+    if args.svg:
+        view.save_svg(args.svg, title=f"visavis demo --scenario {args.scenario}")
     if result.problems:
-        console.print("[red]the call did not reach the scenario's expected outcome:[/red]")
+        view.print("[red]the call did not reach the scenario's expected outcome:[/red]")
         for problem in result.problems:
-            console.print(f"  - {problem}")
+            view.print(f"  - {problem}")
         return 1
     return 0
 
@@ -124,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--realtime", action="store_true", help="run on the real clock")
     demo.add_argument("--scenarios", help="a scenario YAML file (default: the flagship's)")
     demo.add_argument("--quiet", action="store_true", help="no live progress display")
+    demo.add_argument("--svg", help="also save the terminal view of the call as an SVG file")
     demo.add_argument(
         "--end-of-turn-silence",
         type=_seconds,
