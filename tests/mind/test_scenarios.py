@@ -200,3 +200,25 @@ def test_slot_taken_meanwhile_is_reoffered(make_mind) -> None:  # type: ignore[n
     assert "just taken" in " ".join(result.followup_sentences)
     call.user("The first one.")
     assert mind.outcome()["follow_up_booked"]
+
+
+@pytest.mark.parametrize(
+    "request_text", ["Sorry, what was that?", "Pardon?", "Could you repeat that?"]
+)
+def test_a_request_to_repeat_repeats_the_question(make_mind, request_text: str) -> None:
+    call = Call(make_mind())
+    call.user("Yes, this is Maria.")
+    asked = call.user("March 14th, 1952.")
+    again = call.user(request_text)
+    assert "medications" in asked and "medications" in again
+    assert "care team" not in again
+    # Nothing was consumed: a plain answer still works afterwards.
+    assert "feeling" in call.user("Yes, all of them.")
+
+
+def test_a_question_at_the_end_is_still_passed_to_the_care_team(make_mind) -> None:
+    call = Call(make_mind())
+    for text in IDENTITY + ["Yes.", "I feel fine.", "The first one."]:
+        call.user(text)
+    reply = call.user("What time should I take the furosemide?")
+    assert "care team" in reply

@@ -137,3 +137,31 @@ def test_symptoms(text: str, red: set[str], worse: bool) -> None:
     report = analyse(text)
     assert set(report.red_flags) == red
     assert report.worsening is worse
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sorry, what was that?", True),
+        ("Pardon?", True),
+        ("what?", True),
+        ("I didn't catch that.", True),
+        ("Could you repeat the question?", True),
+        ("No, that's all.", False),
+        ("What time is the appointment?", False),
+        ("Sorry, I missed two doses.", False),
+    ],
+)
+def test_requests_to_repeat(text: str, expected: bool) -> None:
+    from visavis.mind.understanding.repeat import asks_to_repeat
+
+    assert asks_to_repeat(text) is expected
+
+
+@pytest.mark.parametrize("heard", ["The Metaproal.", "the Metapro wall", "metaproll"])
+def test_asr_mangled_drug_names_still_match_by_their_consonants(heard: str) -> None:
+    from visavis.mind.understanding.medications import find_medications
+
+    names = {"metoprolol": ["toprol"], "furosemide": ["lasix", "water pill"]}
+    assert find_medications(heard, names) == ["metoprolol"]
+    assert find_medications("a motor pool and a metro card", names) == []

@@ -9,12 +9,11 @@ tool calls (finding free slots) do run during ``plan``; writes (bookings, escala
 from __future__ import annotations
 
 import copy
-import json
-import uuid
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from visavis.mind.actions import ActionRunner
 from visavis.mind.base import CommitResult, ReplyPlan
 from visavis.mind.conditions import parse_condition
 from visavis.mind.errors import ObjectivesError
@@ -22,21 +21,16 @@ from visavis.mind.interpret import Situation, read
 from visavis.mind.objectives import Objective, ObjectiveSet
 from visavis.mind.patients import Patient
 from visavis.mind.persona import Persona, render
-from visavis.mind.state import Action, CallState
-from visavis.mind.tools.base import Tool, ToolError
+from visavis.mind.state import CallState
+from visavis.mind.tools.base import Tool
 from visavis.mind.turn import Turn, question_heard
+from visavis.mind.understanding.repeat import asks_to_repeat
 from visavis.mind.understanding.symptoms import analyse, labels
 from visavis.runtime.events import (
     BaseEvent,
-    CallCompleted,
-    Escalation,
-    ObjectiveActivated,
-    ObjectiveCompleted,
-    ToolCall,
-    ToolResult,
 )
 
-FIND_SLOTS, BOOK_SLOT, ESCALATE = "find_follow_up_slots", "book_follow_up", "escalate_to_nurse"
+FIND_SLOTS = "find_follow_up_slots"
 _IDENTITY_KINDS = ("identity_name", "date_of_birth")
 
 
@@ -56,6 +50,7 @@ class ObjectivesMind:
         self.tools, self.today = tools, today
         self._check_phrasing(objectives_source)
         self._state = CallState()
+        self._actions = ActionRunner(self)
 
     def _check_phrasing(self, source: Path | str) -> None:
         problems = []
@@ -120,7 +115,7 @@ class ObjectivesMind:
         new.last_reply = list(plan.sentences) or new.last_reply
         self._state = new
         result = CommitResult()
-        self._run(plan.actions, result)
+        self._actions.run(plan.actions, result)
         result.done = self._state.done
         return result
 
@@ -201,6 +196,10 @@ class ObjectivesMind:
         if unheard and not reading.confident:
             # They spoke over a question they never heard: ask it, don't guess an answer.
             turn.say(self.persona.phrasing.reask_brief, question=" ".join(s.question))
+            return
+        if not reading.clear and asks_to_repeat(text):
+            # Not an unclear answer but a request: say the question again, count no attempt.
+            turn.say(self.persona.phrasing.repeat, question=" ".join(s.question))
             return
         if reading.rejected:
             s.attempts += 1
@@ -378,78 +377,6 @@ class ObjectivesMind:
         s.done, s.pending_var, s.question = True, None, []
         turn.act("call_completed")
         return True
-
-    # --- commit ------------------------------------------------------------------------------
-
-    def _run(self, actions: list[Action], result: CommitResult) -> None:
-        for action in actions:
-            d = action.data
-            if action.kind == "activated":
-                result.events.append(ObjectiveActivated(objective_name=d["objective"]))
-            elif action.kind == "completed":
-                values = self._state.values.get(d["objective"], {})
-                result.events.append(
-                    ObjectiveCompleted(objective_name=d["objective"], output_variables=dict(values))
-                )
-            elif action.kind == "tool":
-                result.events.extend(_tool_events(d["name"], d["arguments"], d["result"]))
-            elif action.kind == "escalate":
-                args = {
-                    "patient_id": self.patient.id,
-                    "reason": d["reason"],
-                    "severity": d["severity"],
-                    "evidence": d["evidence"],
-                }
-                result.events.extend(self._call(ESCALATE, args)[1])
-                result.events.append(
-                    Escalation(reason=d["reason"], severity=d["severity"], evidence=d["evidence"])
-                )
-            elif action.kind == "book":
-                if not self._book(d, result):
-                    return  # what the plan said after the booking no longer holds
-            elif action.kind == "call_completed":
-                result.events.append(CallCompleted(outcome=self.outcome()))
-
-    def _book(self, d: dict[str, Any], result: CommitResult) -> bool:
-        args = {"slot_id": d["slot"]["slot_id"], "patient_id": self.patient.id}
-        booking, events = self._call(BOOK_SLOT, args)
-        result.events.extend(events)
-        if booking is not None:
-            self._state.booking = booking
-            self._state.values[d["objective"]][d["variable"]] = booking
-            confirmed = render(
-                self.persona.phrasing.booking_confirmed,
-                {**self._context(), "slot": booking["label"]},
-            )
-            result.followup_sentences.extend(confirmed + d.get("deferred", []))
-            return True
-        # Taken meanwhile: go back to the booking question with fresh times.
-        retry: CallState = d["retry"]
-        retry.version, retry.base = self._state.version, self._state.version
-        turn = Turn(retry, self._context())
-        turn.say(self.persona.phrasing.booking_unavailable)
-        self._offer_slots(turn, d["ask"], exclude=[args["slot_id"]])
-        self._state = turn.state
-        result.followup_sentences.extend(turn.sentences)
-        self._run(turn.actions, result)
-        return False
-
-    def _call(self, name: str, args: dict[str, Any]) -> tuple[Any, list[BaseEvent]]:
-        try:
-            out = self.tools[name].run(args)
-        except ToolError as exc:
-            return None, _tool_events(name, args, {}, error=str(exc))
-        return out, _tool_events(name, args, out)
-
-
-def _tool_events(
-    name: str, args: dict[str, Any], result: dict[str, Any], error: str | None = None
-) -> list[BaseEvent]:
-    call_id = f"call_{uuid.uuid4().hex[:12]}"
-    return [
-        ToolCall(tool_call_id=call_id, name=name, arguments=json.dumps(args)),
-        ToolResult(tool_call_id=call_id, name=name, result=result, error=error),
-    ]
 
 
 def _spoken_list(items: list[str]) -> str:

@@ -54,6 +54,8 @@ class Phrasing(BaseModel):
     acknowledge: list[str] = Field(min_length=1)
     #: The user answered something they did not hear asked: ask it again, briefly.
     reask_brief: Template
+    #: The user asked to hear the question again ("sorry, what was that?").
+    repeat: Template
     #: The answer was unclear (default clarification; objectives may name their own).
     clarify: Template
     #: Giving up on a variable after too many unclear answers.
