@@ -258,6 +258,15 @@ class SpeechSynthesized(BaseEvent):
     words: list[WordTiming] = Field(default_factory=list)
 
 
+class SentencePlayback(BaseEvent):
+    """The first sample of one synthesized sentence left the transport (``t``): the clock that
+    the sentence's phoneme and word timings (``tts.sentence``) are relative to."""
+
+    type: Literal["tts.playback"] = "tts.playback"
+    reply_id: str
+    index: int
+
+
 # --- metrics ---------------------------------------------------------------------------------
 
 
@@ -297,6 +306,7 @@ Event = Annotated[
     | Escalation
     | CallCompleted
     | SpeechSynthesized
+    | SentencePlayback
     | TurnLatency,
     Field(discriminator="type"),
 ]

@@ -14,7 +14,12 @@ from typing import Protocol
 import numpy as np
 
 from visavis.runtime.clock import Clock
-from visavis.runtime.events import ReplicaStartedSpeaking, ReplicaStoppedSpeaking, Utterance
+from visavis.runtime.events import (
+    ReplicaStartedSpeaking,
+    ReplicaStoppedSpeaking,
+    SentencePlayback,
+    Utterance,
+)
 from visavis.runtime.media import AudioChunk, resample
 from visavis.runtime.tasks import TaskOwner
 from visavis.runtime.timeline import Timeline
@@ -139,6 +144,9 @@ class Playout:
             if reply.started_at is None:
                 reply.started_at = self.clock.now()
                 self.timeline.emit(ReplicaStartedSpeaking(reply_id=reply.reply_id))
+            if sentence.played == 0:
+                # The face locks its lip-sync to this: when each sentence's audio really starts.
+                self.timeline.emit(SentencePlayback(reply_id=reply.reply_id, index=sentence.index))
             self.sink.write(AudioChunk(frame, self.sink.sample_rate, self.clock.now()))
             sentence.played += len(frame)
             next_time += len(frame) / self.sink.sample_rate
