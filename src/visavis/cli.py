@@ -116,6 +116,20 @@ def _models(args: argparse.Namespace) -> int:
     return models_main(argv)
 
 
+def _call_options(parser: argparse.ArgumentParser, out: str) -> None:
+    """Options every command that runs a call takes."""
+    parser.add_argument("--out", default=out, help="folder for the call's files")
+    parser.add_argument("--realtime", action="store_true", help="run on the real clock")
+    parser.add_argument("--quiet", action="store_true", help="no live progress display")
+    parser.add_argument(
+        "--end-of-turn-silence",
+        type=_seconds,
+        default=0.5,
+        metavar="SECONDS",
+        help="silence that ends the caller's turn (baseline rule; default 0.5)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="visavis", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -123,34 +137,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run a whole simulated post-discharge call")
     demo.add_argument("--scenario", default="adherent_books", help="scenario name (see --list)")
-    demo.add_argument("--out", default="out/demo", help="folder for the call's files")
     demo.add_argument("--list", action="store_true", help="list the scenarios and exit")
-    demo.add_argument("--realtime", action="store_true", help="run on the real clock")
     demo.add_argument("--scenarios", help="a scenario YAML file (default: the flagship's)")
-    demo.add_argument("--quiet", action="store_true", help="no live progress display")
     demo.add_argument("--svg", help="also save the terminal view of the call as an SVG file")
-    demo.add_argument(
-        "--end-of-turn-silence",
-        type=_seconds,
-        default=0.5,
-        metavar="SECONDS",
-        help="silence that ends the caller's turn (baseline rule; default 0.5)",
-    )
+    _call_options(demo, "out/demo")
     demo.set_defaults(func=_demo)
 
     talk = sub.add_parser("talk", help="take a call whose caller is a recorded audio file")
     talk.add_argument("--audio", required=True, help="the caller's audio (WAV, FLAC, OGG)")
     talk.add_argument("--patient", default="maria-lopez", help="patient record to call")
-    talk.add_argument("--out", default="out/talk", help="folder for the call's files")
-    talk.add_argument("--realtime", action="store_true", help="run on the real clock")
-    talk.add_argument("--quiet", action="store_true", help="no live progress display")
-    talk.add_argument(
-        "--end-of-turn-silence",
-        type=_seconds,
-        default=0.5,
-        metavar="SECONDS",
-        help="silence that ends the caller's turn (baseline rule; default 0.5)",
-    )
+    _call_options(talk, "out/talk")
     talk.set_defaults(func=_talk)
 
     models = sub.add_parser("models", help="install, verify or list the embedded model files")
