@@ -97,3 +97,9 @@ def test_each_answered_turn_has_a_latency_breakdown(calls):
         assert len(latencies) == len(user_turns)
         for lat in latencies:
             assert lat.voice_to_voice_ms >= lat.endpoint_ms > 0
+
+
+def test_the_call_is_completed_once(calls):
+    for name in SCENARIOS:
+        events = read_jsonl(calls[name].out_dir / "timeline.jsonl")
+        assert sum(1 for e in events if e.type == "mind.call_completed") == 1, name

@@ -285,7 +285,8 @@ class Conversation:
             sentences += result.followup_sentences
             if result.done and not self._mind_done:
                 self._mind_done = True
-                self.timeline.emit(CallCompleted(outcome=self.mind.outcome()))
+                if not any(isinstance(e, CallCompleted) for e in result.events):
+                    self.timeline.emit(CallCompleted(outcome=self.mind.outcome()))
         reply_id = f"r{next(self._reply_ids)}"
         if sentences:
             self.speaker.say(
