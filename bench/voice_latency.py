@@ -48,7 +48,7 @@ def speech_end_before(user: np.ndarray, rate: int, t: float) -> float | None:
 
 
 def collect(scenarios: list[str], min_turns: int, out_root: Path) -> list[dict[str, float]]:
-    engines = load_engines()
+    engines = load_engines(deterministic=False)  # a live call's natural voice
     rows: list[dict[str, float]] = []
     rounds = 0
     while len(rows) < min_turns:
@@ -144,7 +144,7 @@ def main() -> None:
     install_models()
     scenarios = args.scenarios.split(",")
     started = time.perf_counter()
-    engines = load_engines()
+    engines = load_engines(deterministic=False)  # a live call's natural voice
     print(f"models loaded in {time.perf_counter() - started:.2f} s: {engines.load_seconds}")
     with tempfile.TemporaryDirectory() as tmp:
         rows = collect(scenarios, args.min_turns, Path(tmp))

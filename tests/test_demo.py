@@ -30,9 +30,7 @@ def calls(engines, tmp_path_factory):
     out = tmp_path_factory.mktemp("calls")
     import asyncio
 
-    return {
-        name: asyncio.run(run_demo(name, out / name, engines=engines)) for name in SCENARIOS
-    }
+    return {name: asyncio.run(run_demo(name, out / name, engines=engines)) for name in SCENARIOS}
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -103,3 +101,21 @@ def test_the_call_is_completed_once(calls):
     for name in SCENARIOS:
         events = read_jsonl(calls[name].out_dir / "timeline.jsonl")
         assert sum(1 for e in events if e.type == "mind.call_completed") == 1, name
+
+
+def test_a_virtual_call_replays_identically(engines, tmp_path):
+    """Same scenario, same engines, virtual clock: the same timeline, event for event."""
+    import asyncio
+
+    def timeline(out):
+        asyncio.run(run_demo("adherent_books", out, engines=engines))
+        events = read_jsonl(out / "timeline.jsonl")
+        # Compute times are wall-clock measurements, not conversation events.
+        return [
+            e.model_dump(
+                exclude={"compute_ms", "reply_ms", "asr_final_ms", "tts_first_audio_ms", "outcome"}
+            )
+            for e in events
+        ]
+
+    assert timeline(tmp_path / "a") == timeline(tmp_path / "b")

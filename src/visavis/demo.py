@@ -56,7 +56,7 @@ async def run_demo(
 ) -> DemoResult:
     """Run one scenario end to end and write its files into ``out_dir``."""
     scenario = get_scenario(scenarios_path, scenario_name)
-    engines = engines or load_engines()
+    engines = engines or load_engines(deterministic=clock_kind == "virtual")
     session = CallSession(out_dir, clock_kind, on_event)
     v = scenario.voice
     voice = engines.voice(

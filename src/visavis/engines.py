@@ -55,8 +55,11 @@ class Engines:
 
 
 @lru_cache(maxsize=2)
-def load_engines(tts_engine: str = "piper") -> Engines:
-    """Load VAD, ASR and TTS from the model cache (``ModelUnavailableError`` if missing)."""
+def load_engines(tts_engine: str = "piper", deterministic: bool = True) -> Engines:
+    """Load VAD, ASR and TTS from the model cache (``ModelUnavailableError`` if missing).
+
+    ``deterministic`` (for the virtual clock) makes Piper speak without sampling noise, so a
+    call replays identically; live calls keep Piper's natural variation."""
     from visavis.models import locate
     from visavis.speech.asr.whisper import WhisperRecognizer
     from visavis.speech.tts import load_synthesizer
@@ -70,6 +73,7 @@ def load_engines(tts_engine: str = "piper") -> Engines:
     recognizer = WhisperRecognizer(locate("asr.whisper-tiny.en"))
     timings["asr"] = time.perf_counter() - started
     started = time.perf_counter()
-    synthesizer = load_synthesizer(tts_engine)
+    options = {"deterministic": deterministic} if tts_engine == "piper" else {}
+    synthesizer = load_synthesizer(tts_engine, **options)
     timings["tts"] = time.perf_counter() - started
     return Engines(recognizer, synthesizer, vad_path, {k: round(v, 3) for k, v in timings.items()})

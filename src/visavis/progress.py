@@ -58,7 +58,7 @@ class CallProgress:
         self.status = "loading models"
         self._refresh()
         started = time.perf_counter()
-        engines = load_engines()
+        engines = load_engines(deterministic=self.clock == "virtual")
         self._print(Text(f"models loaded in {time.perf_counter() - started:.1f} s", "dim"))
         self.status = f"call running ({self.clock} clock)"
         return engines

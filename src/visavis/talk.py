@@ -30,7 +30,7 @@ async def run_talk(
     turns: TurnSettings | None = None,
 ) -> CallRecord:
     """Run the flagship call with ``audio`` as the caller; ``AudioFormatError`` if unusable."""
-    engines = engines or load_engines()
+    engines = engines or load_engines(deterministic=clock_kind == "virtual")
     session = CallSession(out_dir, clock_kind, on_event)
     try:
         # Read (and validate) the file before anything is spoken.

@@ -7,8 +7,8 @@ world change (a slot booked, an escalation written).
 
 from __future__ import annotations
 
+import itertools
 import json
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from visavis.mind.base import CommitResult
@@ -37,6 +37,8 @@ class ActionRunner:
 
     def __init__(self, mind: ObjectivesMind) -> None:
         self.mind = mind
+        # Numbered, not random, so a replayed call yields the same timeline.
+        self._call_ids = itertools.count(1)
 
     def run(self, actions: list[Action], result: CommitResult) -> None:
         for action in actions:
@@ -49,7 +51,7 @@ class ActionRunner:
                     ObjectiveCompleted(objective_name=d["objective"], output_variables=dict(values))
                 )
             elif action.kind == "tool":
-                result.events.extend(tool_events(d["name"], d["arguments"], d["result"]))
+                result.events.extend(self.tool_events(d["name"], d["arguments"], d["result"]))
             elif action.kind == "escalate":
                 args = {
                     "patient_id": self.mind.patient.id,
@@ -95,15 +97,14 @@ class ActionRunner:
         try:
             out = self.mind.tools[name].run(args)
         except ToolError as exc:
-            return None, tool_events(name, args, {}, error=str(exc))
-        return out, tool_events(name, args, out)
+            return None, self.tool_events(name, args, {}, error=str(exc))
+        return out, self.tool_events(name, args, out)
 
-
-def tool_events(
-    name: str, args: dict[str, Any], result: dict[str, Any], error: str | None = None
-) -> list[BaseEvent]:
-    call_id = f"call_{uuid.uuid4().hex[:12]}"
-    return [
-        ToolCall(tool_call_id=call_id, name=name, arguments=json.dumps(args)),
-        ToolResult(tool_call_id=call_id, name=name, result=result, error=error),
-    ]
+    def tool_events(
+        self, name: str, args: dict[str, Any], result: dict[str, Any], error: str | None = None
+    ) -> list[BaseEvent]:
+        call_id = f"call_{next(self._call_ids)}"
+        return [
+            ToolCall(tool_call_id=call_id, name=name, arguments=json.dumps(args)),
+            ToolResult(tool_call_id=call_id, name=name, result=result, error=error),
+        ]

@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,10 +40,14 @@ class PiperSynthesizer:
         alignments: bool = True,
         threads: int | None = None,
         length_scale: float | None = None,
+        deterministic: bool = False,
     ) -> None:
+        """``deterministic`` turns off Piper's sampling noise (phoneme durations and the
+        waveform), so the same text always gives the same audio: the virtual clock's calls are
+        then reproducible. The noise lives inside the ONNX graph and cannot be seeded."""
         try:
             import onnxruntime
-            from piper import PiperVoice, SynthesisConfig
+            from piper import PiperVoice
             from piper.config import PiperConfig
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError(
@@ -63,17 +68,23 @@ class PiperSynthesizer:
             model, sess_options=options, providers=["CPUExecutionProvider"]
         )
         self._voice = PiperVoice(session=session, config=config)
-        self._syn_config = SynthesisConfig(length_scale=length_scale)
+        self.deterministic = deterministic
+        self._syn_config = self._config(length_scale)
         self.sample_rate = int(config.sample_rate)
         self._lock = threading.Lock()
         self.last_compute_ms = 0.0
 
-    def variant(self, length_scale: float) -> PiperSynthesizer:
-        """The same voice at another speaking rate, sharing the loaded model (and its lock)."""
+    def _config(self, length_scale: float | None) -> Any:
         from piper import SynthesisConfig
 
+        if self.deterministic:
+            return SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
+        return SynthesisConfig(length_scale=length_scale)
+
+    def variant(self, length_scale: float) -> PiperSynthesizer:
+        """The same voice at another speaking rate, sharing the loaded model (and its lock)."""
         other = copy.copy(self)
-        other._syn_config = SynthesisConfig(length_scale=length_scale)
+        other._syn_config = self._config(length_scale)
         return other
 
     def synthesize(self, text: str) -> SynthesizedSpeech:
