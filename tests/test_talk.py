@@ -1,10 +1,6 @@
 """``visavis talk``: a recorded file as the caller, and what bad input files get."""
 
 import asyncio
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -74,61 +70,3 @@ def test_empty_or_corrupt_files_are_refused_before_the_call(engines, tmp_path, c
     path.write_bytes(content)
     with pytest.raises(AudioFormatError, match=message):
         asyncio.run(run_talk(path, tmp_path / "out", engines=engines))
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "visavis.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
-
-
-def test_the_cli_says_what_is_wrong_with_a_corrupt_file(tmp_path: Path):
-    path = tmp_path / "corrupt.wav"
-    path.write_bytes(b"not audio at all")
-    done = run_cli("talk", "--audio", str(path), "--out", str(tmp_path / "o"), "--quiet")
-    assert done.returncode == 2
-    assert "cannot decode" in done.stderr and "corrupt.wav" in done.stderr
-
-
-def test_the_cli_refuses_a_malformed_persona_with_the_file_named(tmp_path: Path):
-    from visavis.paths import POST_DISCHARGE_DIR
-
-    examples = tmp_path / "examples"
-    broken = examples / "post_discharge"
-    broken.mkdir(parents=True)
-    for file in POST_DISCHARGE_DIR.iterdir():
-        (broken / file.name).write_bytes(file.read_bytes())
-    (broken / "persona.yaml").write_text("name: [unclosed\n")
-    audio = tmp_path / "a.wav"
-    soundfile.write(str(audio), np.zeros(16000, dtype=np.float32), 16000)
-    done = run_cli(
-        "talk",
-        "--audio",
-        str(audio),
-        "--out",
-        str(tmp_path / "o"),
-        "--quiet",
-        env={"VISAVIS_EXAMPLES": str(examples)},
-    )
-    assert done.returncode == 2
-    assert "persona.yaml" in done.stderr
-
-
-def test_the_cli_lists_scenarios_and_rejects_unknown_ones(tmp_path: Path):
-    listed = run_cli("demo", "--list")
-    assert listed.returncode == 0 and "red_flag" in listed.stdout
-    unknown = run_cli("demo", "--scenario", "nope", "--out", str(tmp_path))
-    assert unknown.returncode == 2 and "unknown scenario 'nope'" in unknown.stderr
-
-
-@pytest.mark.slow
-def test_the_cli_runs_a_demo_call_and_writes_its_files(tmp_path: Path):
-    out = tmp_path / "demo"
-    done = run_cli("demo", "--scenario", "red_flag", "--out", str(out), "--quiet")
-    assert done.returncode == 0, done.stderr
-    outcome = json.loads((out / "outcome.json").read_text())
-    assert outcome["escalated"] is True
