@@ -50,7 +50,8 @@ class VectorRenderer:
         self._canvas = self._surface.getCanvas()
         self._scale = size / DESIGN
         self._background = self._draw_background()
-        self._fill = skia.Paint(AntiAlias=True)
+        self._fill = skia.Paint(AntiAlias=True)  # shaded fills
+        self._flat = skia.Paint(AntiAlias=True)  # solid fills (a shader cannot be unset)
         self._stroke = skia.Paint(AntiAlias=True, Style=skia.Paint.kStroke_Style)
         self._stroke.setStrokeCap(skia.Paint.kRound_Cap)
         f = avatar.face
@@ -124,9 +125,8 @@ class VectorRenderer:
             [[196, y0 - 2], [256, y0 + 58], [316, y0 - 2], [300, y0 - 8], [256, y0 + 34],
              [212, y0 - 8]], dtype=np.float64
         )  # fmt: skip
-        self._fill.setShader(None)
-        self._fill.setColor(rgb(a.collar))
-        c.drawPath(closed_path(collar), self._fill)
+        self._flat.setColor(rgb(a.collar))
+        c.drawPath(closed_path(collar), self._flat)
 
     def _neck(self, c: skia.Canvas, pose: HeadPose, p: FaceParams) -> None:
         s = self.avatar.skin
@@ -225,9 +225,8 @@ class VectorRenderer:
             lower_p = pose.on_face(lower, 4.0)
             if blink < 0.97:
                 opening = closed_path(ring(upper_p, lower_p))
-                self._fill.setShader(None)
-                self._fill.setColor(rgb("#f4f1ec"))
-                c.drawPath(opening, self._fill)
+                self._flat.setColor(rgb("#f4f1ec"))
+                c.drawPath(opening, self._flat)
                 c.save()
                 c.clipPath(opening, skia.ClipOp.kIntersect, True)
                 ix, iy = pose.point(ex + p.gaze_x * 0.42 * ew, ey + p.gaze_y * 0.3 * up, 6.0)
@@ -237,16 +236,14 @@ class VectorRenderer:
                     _radial(ix, iy, ir, [rgb(mix(a.iris, "#ffffff", 0.25)), iris, rgb(mix(a.iris, "#000000", 0.55))], [0.0, 0.7, 1.0])
                 )
                 c.drawCircle(ix, iy, ir, self._fill)
-                self._fill.setShader(None)
-                self._fill.setColor(rgb("#0d0b0b"))
-                c.drawCircle(ix, iy, ir * 0.45, self._fill)
-                self._fill.setColor(rgb("#ffffff", 230))
-                c.drawCircle(ix - ir * 0.35, iy - ir * 0.38, ir * 0.2, self._fill)
+                self._flat.setColor(rgb("#0d0b0b"))
+                c.drawCircle(ix, iy, ir * 0.45, self._flat)
+                self._flat.setColor(rgb("#ffffff", 230))
+                c.drawCircle(ix - ir * 0.35, iy - ir * 0.38, ir * 0.2, self._flat)
                 # The upper lid shades the top of the eyeball.
                 self._fill.setShader(_linear((0, upper_p[3, 1]), (0, upper_p[3, 1] + up), [rgb("#5a3a30", 90), rgb("#5a3a30", 0)]))
                 c.drawPath(opening, self._fill)
                 c.restore()
-            self._stroke.setShader(None)
             self._stroke.setColor(rgb("#1e1412"))
             self._stroke.setStrokeWidth(2.8)
             c.drawPath(open_path(upper_p), self._stroke)
@@ -277,9 +274,8 @@ class VectorRenderer:
             top = np.stack((x, y - th * 0.6), axis=1)
             bottom = np.stack((x, y + th * 0.4), axis=1)
             pts = pose.on_face(ring(top, bottom), 5.0)
-            self._fill.setShader(None)
-            self._fill.setColor(rgb(a.brow, 235))
-            c.drawPath(closed_path(pts), self._fill)
+            self._flat.setColor(rgb(a.brow, 235))
+            c.drawPath(closed_path(pts), self._flat)
 
     def _nose(self, c: skia.Canvas, pose: HeadPose) -> None:
         s = self.avatar.skin
@@ -298,11 +294,10 @@ class VectorRenderer:
         self._stroke.setColor(rgb(s.shadow, 170))
         self._stroke.setStrokeWidth(2.0)
         c.drawPath(open_path(pose.on_face(wing, relief * 0.6)), self._stroke)
-        self._fill.setShader(None)
-        self._fill.setColor(rgb(mix(s.shadow, "#000000", 0.3), 150))
+        self._flat.setColor(rgb(mix(s.shadow, "#000000", 0.3), 150))
         for side in (-1.0, 1.0):
             nx, ny = pose.point(side * 6.5, tip_y + 5.5, relief * 0.7)
-            c.drawOval(skia.Rect(nx - 3.6, ny - 2.0, nx + 3.6, ny + 2.0), self._fill)
+            c.drawOval(skia.Rect(nx - 3.6, ny - 2.0, nx + 3.6, ny + 2.0), self._flat)
 
     def _mouth(self, c: skia.Canvas, pose: HeadPose, p: FaceParams) -> None:
         s = self.avatar.skin
@@ -326,17 +321,16 @@ class VectorRenderer:
         lip_dark = rgb(mix(s.lip, "#000000", 0.25))
         if opening > 0.6:
             inner = closed_path(ring(in_up_p, in_lo_p))
-            self._fill.setShader(None)
-            self._fill.setColor(rgb("#2a0d0f"))
-            c.drawPath(inner, self._fill)
+            self._flat.setColor(rgb("#2a0d0f"))
+            c.drawPath(inner, self._flat)
             c.save()
             c.clipPath(inner, skia.ClipOp.kIntersect, True)
             tx, ty = in_up_p[4]
-            self._fill.setColor(rgb("#eeeae2"))  # upper teeth, only their edge shows
-            c.drawRoundRect(skia.Rect(tx - mw * 0.62, ty - 6, tx + mw * 0.62, ty + 5.5), 3, 3, self._fill)
+            self._flat.setColor(rgb("#eeeae2"))  # upper teeth, only their edge shows
+            c.drawRoundRect(skia.Rect(tx - mw * 0.62, ty - 6, tx + mw * 0.62, ty + 5.5), 3, 3, self._flat)
             bx, by = in_lo_p[4]
-            self._fill.setColor(rgb("#9c4548"))  # tongue
-            c.drawOval(skia.Rect(bx - mw * 0.5, by - 7, bx + mw * 0.5, by + 9), self._fill)
+            self._flat.setColor(rgb("#9c4548"))  # tongue
+            c.drawOval(skia.Rect(bx - mw * 0.5, by - 7, bx + mw * 0.5, by + 9), self._flat)
             c.restore()
         upper = pose.on_face(ring(out_up, in_up), relief)
         self._fill.setShader(_linear((0, upper[4, 1]), (0, in_up_p[4, 1]), [lip_dark, lip]))
@@ -345,7 +339,6 @@ class VectorRenderer:
         top_y = float(in_lo_p[4, 1])
         self._fill.setShader(_linear((0, top_y), (0, top_y + ll + 2), [lip, lip_dark]))
         c.drawPath(closed_path(lower), self._fill)
-        self._stroke.setShader(None)
         self._stroke.setColor(rgb(mix(s.lip, "#000000", 0.55), 200))
         self._stroke.setStrokeWidth(1.4)
         c.drawPath(open_path(in_up_p), self._stroke)
