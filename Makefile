@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.stamp-install
 OUT    ?= out/demo
 SCENARIO ?= adherent_books
 
-.PHONY: setup models run demo test test-fast lint bench clean
+.PHONY: setup models run demo test test-fast lint bench media clean
 
 setup: $(STAMP) models
 
@@ -45,6 +45,17 @@ bench: setup
 	$(PY) bench/voice_latency.py
 	$(PY) bench/asr_wer.py
 	$(PY) bench/call_memory.py
+	$(PY) bench/render.py
+	$(PY) bench/lipsync.py
+
+# The pictures and the sample call in docs/ (linked from the README).
+media: setup
+	$(VV) avatar snapshot --avatar sam --preset neutral_listening --out docs/face-listening.png
+	$(VV) avatar snapshot --avatar sam --preset speaking --out docs/face-speaking.png
+	$(VV) avatar snapshot --avatar sam --preset concerned --out docs/face-concerned.png
+	$(VV) avatar snapshot --avatar ava --preset neutral_listening --out docs/face-ava.png
+	$(VV) demo --scenario interrupter --out out/sample --svg docs/demo.svg
+	cp out/sample/call.mp4 docs/sample-call.mp4
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

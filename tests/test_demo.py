@@ -108,7 +108,7 @@ def test_a_virtual_call_replays_identically(engines, tmp_path):
     import asyncio
 
     def timeline(out):
-        asyncio.run(run_demo("adherent_books", out, engines=engines))
+        asyncio.run(run_demo("adherent_books", out, engines=engines, video=False))
         events = read_jsonl(out / "timeline.jsonl")
         # Compute times are wall-clock measurements, not conversation events.
         return [
@@ -119,3 +119,20 @@ def test_a_virtual_call_replays_identically(engines, tmp_path):
         ]
 
     assert timeline(tmp_path / "a") == timeline(tmp_path / "b")
+
+
+def test_the_demo_writes_a_lip_synced_video_of_the_call(calls):
+    import av
+
+    from visavis.face import lipsync_offset_ms
+
+    result = calls["adherent_books"]
+    with av.open(str(result.out_dir / "call.mp4")) as container:
+        assert {s.type for s in container.streams} == {"video", "audio"}
+        video = container.streams.video[0]
+        assert video.codec_context.name == "h264" and video.width == 512
+        seconds = float(video.duration * video.time_base)
+    assert seconds == pytest.approx(result.duration, abs=0.1)
+    audio, rate = soundfile.read(str(result.out_dir / "call.wav"), dtype="float32")
+    # The mouth moves with the voice (the offset itself is measured in bench/lipsync.py).
+    assert abs(lipsync_offset_ms(result.video.mouth, audio[:, 1], rate)) <= 80

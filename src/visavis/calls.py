@@ -61,6 +61,8 @@ class CallSession:
             self.timeline.subscribe(on_event)
         self.recorder = CallRecorder(16000)
         self.today = VIRTUAL_DAY if clock_kind == "virtual" else date.today()
+        #: The persona's face, known once the call has started.
+        self.avatar: str | None = None
 
     async def run(
         self,
@@ -79,6 +81,7 @@ class CallSession:
         db_path = self.out_dir / "clinic.sqlite3"
         db_path.unlink(missing_ok=True)
         mind = load_flagship_mind(patient_id, db_path, self.today, POST_DISCHARGE_DIR)
+        self.avatar = mind.persona.default_avatar
         conversation = Conversation(
             clock=self.clock,
             timeline=self.timeline,

@@ -1,4 +1,4 @@
-"""The ``visavis`` command: ``demo``, ``talk`` and ``models`` (``serve``, ``eval`` come later)."""
+"""The ``visavis`` command: ``demo``, ``talk``, ``avatar``, ``models`` (``serve`` comes later)."""
 
 from __future__ import annotations
 
@@ -63,12 +63,21 @@ def _demo(args: argparse.Namespace) -> int:
                 engines=engines,
                 on_event=progress.on_event,
                 turns=_turn_settings(args),
+                video=not args.no_video,
+                avatar=args.avatar,
+                on_progress=progress.note,
             )
         )
     summary = {k: result.outcome.get(k) for k in ("escalated", "follow_up_booked", "end_reason")}
     view.print(f"outcome: {json.dumps(summary)}  duration {result.duration:.1f} s")
-    for name in ("timeline.jsonl", "transcript.txt", "call.wav", "outcome.json"):
+    names = ["timeline.jsonl", "transcript.txt", "call.wav", "outcome.json"]
+    for name in names + (["call.mp4"] if result.video else []):
         view.print(f"  wrote {out_dir / name}")
+    if result.video:
+        view.print(
+            f"  (video: {result.video.frames} frames rendered and encoded "
+            f"in {result.video.seconds:.1f} s)"
+        )
     if args.svg:
         view.save_svg(args.svg, title=f"visavis demo --scenario {args.scenario}")
     if result.problems:
@@ -109,6 +118,35 @@ def _talk(args: argparse.Namespace) -> int:
     return 0
 
 
+def _avatar_list(args: argparse.Namespace) -> int:
+    from visavis.face import list_avatars
+
+    for name in list_avatars():
+        print(name)
+    return 0
+
+
+def _avatar_snapshot(args: argparse.Namespace) -> int:
+    from visavis.face import PRESETS, AvatarError, snapshot
+
+    if args.preset not in PRESETS:
+        console.print(
+            f"[red]error:[/red] unknown preset '{args.preset}'; choose one of: "
+            + ", ".join(sorted(PRESETS))
+        )
+        return 2
+    if not 16 <= args.size <= 4096:
+        console.print("[red]error:[/red] --size must be between 16 and 4096 pixels")
+        return 2
+    try:
+        path = snapshot(args.avatar, args.preset, args.size, Path(args.out))
+    except AvatarError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    console.print(f"wrote {path}")
+    return 0
+
+
 def _models(args: argparse.Namespace) -> int:
     from visavis.models.install import main as models_main
 
@@ -140,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--list", action="store_true", help="list the scenarios and exit")
     demo.add_argument("--scenarios", help="a scenario YAML file (default: the flagship's)")
     demo.add_argument("--svg", help="also save the terminal view of the call as an SVG file")
+    demo.add_argument("--no-video", action="store_true", help="do not render call.mp4")
+    demo.add_argument("--avatar", help="avatar for call.mp4 (default: the persona's)")
     _call_options(demo, "out/demo")
     demo.set_defaults(func=_demo)
 
@@ -148,6 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
     talk.add_argument("--patient", default="maria-lopez", help="patient record to call")
     _call_options(talk, "out/talk")
     talk.set_defaults(func=_talk)
+
+    avatar = sub.add_parser("avatar", help="the built-in avatars: list them, render a still")
+    avatar_sub = avatar.add_subparsers(dest="avatar_command", required=True)
+    avatar_sub.add_parser("list", help="the built-in avatars").set_defaults(func=_avatar_list)
+    snap = avatar_sub.add_parser("snapshot", help="render one still frame to a PNG file")
+    snap.add_argument("--avatar", default="ava", help="avatar name or YAML file")
+    snap.add_argument("--preset", default="neutral_listening", help="expression preset")
+    snap.add_argument("--size", type=int, default=512, help="width and height in pixels")
+    snap.add_argument("--out", default="avatar.png", help="PNG file to write")
+    snap.set_defaults(func=_avatar_snapshot)
 
     models = sub.add_parser("models", help="install, verify or list the embedded model files")
     models.add_argument("action", choices=["install", "verify", "list"])
@@ -162,12 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from visavis.face import AvatarError
     from visavis.mind import MindConfigError
     from visavis.models import ModelUnavailableError
 
     try:
         return int(args.func(args))
-    except (ModelUnavailableError, MindConfigError) as exc:
+    except (ModelUnavailableError, MindConfigError, AvatarError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     except KeyboardInterrupt:

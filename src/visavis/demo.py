@@ -3,7 +3,8 @@
 ``run_demo`` builds the embedded engines, the flagship mind for the scenario's patient, a
 simulated patient on a simulated line, and runs one ``Conversation`` on the virtual clock (or the
 real one). It writes ``timeline.jsonl``, ``transcript.txt``, ``call.wav`` and ``outcome.json``,
-plus ``patient.json``: what the simulated patient heard and said.
+``call.mp4`` (the avatar lip-synced to the call's audio, unless ``video=False``), and
+``patient.json``: what the simulated patient heard and said.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from visavis.calls import CallSession
 from visavis.engines import Engines, load_engines
+from visavis.face import DEFAULT_AVATAR, VideoStats, write_call_video
 from visavis.paths import SCENARIOS_FILE
 from visavis.runtime.clock import ClockKind
 from visavis.runtime.events import BaseEvent, ReplicaStoppedSpeaking, TurnLatency
@@ -37,6 +39,7 @@ class DemoResult:
     out_dir: Path
     problems: list[str] = field(default_factory=list)
     latencies: list[TurnLatency] = field(default_factory=list)
+    video: VideoStats | None = None
 
 
 def list_scenarios(path: Path = SCENARIOS) -> dict[str, Scenario]:
@@ -53,6 +56,9 @@ async def run_demo(
     on_event: Callable[[BaseEvent], None] | None = None,
     max_call_duration: float = 300.0,
     turns: TurnSettings | None = None,
+    video: bool = True,
+    avatar: str | None = None,
+    on_progress: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """Run one scenario end to end and write its files into ``out_dir``."""
     scenario = get_scenario(scenarios_path, scenario_name)
@@ -89,6 +95,15 @@ async def run_demo(
         "said": [{"t": t, "text": text} for t, text in patient.said],
     }
     (out_dir / "patient.json").write_text(json.dumps(patient_log, indent=2) + "\n")
+    stats = None
+    if video:
+        if on_progress is not None:
+            on_progress(f"rendering the avatar video ({record.duration:.0f} s of call) ...")
+        # Rendering is CPU work: off the event loop, on a worker thread.
+        face = avatar or session.avatar or DEFAULT_AVATAR
+        stats = await asyncio.to_thread(
+            write_call_video, record.events, out_dir / "call.wav", out_dir / "call.mp4", face
+        )
     return DemoResult(
         scenario=scenario_name,
         outcome=record.outcome,
@@ -97,6 +112,7 @@ async def run_demo(
         out_dir=out_dir,
         problems=check_expectations(scenario.expect, record.outcome, record.events),
         latencies=record.latencies,
+        video=stats,
     )
 
 

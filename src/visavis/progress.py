@@ -31,7 +31,6 @@ class CallProgress:
         self.scenario = scenario
         self.clock = clock
         self.quiet = quiet
-        self.lines: list[Text] = []
         self.status = "starting"
         self.t = 0.0
         self.latency = ""
@@ -59,7 +58,7 @@ class CallProgress:
         self._refresh()
         started = time.perf_counter()
         engines = load_engines(deterministic=self.clock == "virtual")
-        self._print(Text(f"models loaded in {time.perf_counter() - started:.1f} s", "dim"))
+        self.note(f"models loaded in {time.perf_counter() - started:.1f} s")
         self.status = f"call running ({self.clock} clock)"
         return engines
 
@@ -88,9 +87,14 @@ class CallProgress:
             self._print(Text(f"          ESCALATED: {event.reason}", "bold red"))
         self._refresh()
 
+    def note(self, text: str) -> None:
+        """A line about work around the call (loading, rendering)."""
+        self.status = text
+        self._print(Text(text, "dim"))
+        self._refresh()
+
     def _print(self, line: Text) -> None:
         if self._live is not None:
-            self.lines.append(line)
             self._live.console.print(line)
         elif not self.quiet:
             self.console.print(line)

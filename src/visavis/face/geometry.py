@@ -21,9 +21,7 @@ ROLL_DEG = 12.0
 class HeadPose:
     """Projects face-space points (pixels, relative to the head centre) to canvas pixels."""
 
-    def __init__(
-        self, cx: float, cy: float, w: float, h: float, yaw: float, pitch: float
-    ) -> None:
+    def __init__(self, cx: float, cy: float, w: float, h: float, yaw: float, pitch: float) -> None:
         self.cx, self.cy, self.w, self.h = cx, cy, w, h
         self.depth = 0.95 * w
         a, b = yaw * YAW_RAD, pitch * PITCH_RAD
@@ -98,7 +96,5 @@ def rgb(hex_color: str, alpha: int = 255) -> int:
 def mix(c1: str, c2: str, w: float) -> str:
     """Blend two ``#rrggbb`` colours (w=0 gives c1)."""
     a, b = int(c1[1:], 16), int(c2[1:], 16)
-    chans = [
-        round(((a >> s) & 255) * (1 - w) + ((b >> s) & 255) * w) for s in (16, 8, 0)
-    ]
+    chans = [round(((a >> s) & 255) * (1 - w) + ((b >> s) & 255) * w) for s in (16, 8, 0)]
     return "#" + "".join(f"{c:02x}" for c in chans)

@@ -41,16 +41,14 @@ class FaceParams:
         out = {}
         for f, v in zip(fields(self), astuple(self), strict=True):
             lo = -1.0 if f.name in _SIGNED else 0.0
-            out[f.name] = min(1.0, max(lo, v))
+            out[f.name] = float(min(1.0, max(lo, v)))
         return FaceParams(**out)
 
     def as_tuple(self) -> tuple[float, ...]:
         return astuple(self)
 
 
-_SIGNED = frozenset(
-    {"smile", "gaze_x", "gaze_y", "head_pitch", "head_yaw", "head_roll", "breath"}
-)
+_SIGNED = frozenset({"smile", "gaze_x", "gaze_y", "head_pitch", "head_yaw", "head_roll", "breath"})
 
 PRESETS: dict[str, FaceParams] = {
     "neutral": FaceParams(),

@@ -12,6 +12,7 @@ import numpy as np
 import skia
 
 from .avatar import Avatar
+from .features import draw_nose
 from .geometry import ROLL_DEG, HeadPose, closed_path, mix, open_path, rgb, ring
 from .params import FaceParams
 
@@ -84,20 +85,18 @@ class VectorRenderer:
         c.drawImage(self._background, 0, 0)
         c.scale(self._scale, self._scale)
         breath = p.breath * 3.0
+        c.save()
+        # The back hair hangs behind the shoulders, so it goes down before the torso; it still
+        # follows the head's roll.
+        c.rotate(p.head_roll * ROLL_DEG, 256, 400)
+        pose = self._pose(p, breath)
+        self._hair_back(c, pose)
+        c.restore()
         self._torso(c, breath)
         # Roll pivots at the base of the neck; the head also drifts sideways with yaw because the
         # real rotation axis sits behind the face, not at its centre.
         c.rotate(p.head_roll * ROLL_DEG, 256, 400)
-        pose = HeadPose(
-            self.cx + p.head_yaw * 10.0,
-            self.cy + p.head_pitch * 6.0 - breath * 0.5,
-            self.w,
-            self.h,
-            p.head_yaw,
-            p.head_pitch,
-        )
         self._neck(c, pose, p)
-        self._hair_back(c, pose)
         self._ears(c, pose)
         self._face(c, pose, p)
         self._eyes(c, pose, p)
@@ -112,6 +111,16 @@ class VectorRenderer:
             np.copyto(self._rgb, self._rgba[:, :, :3])
         return self._rgb
 
+    def _pose(self, p: FaceParams, breath: float) -> HeadPose:
+        return HeadPose(
+            self.cx + p.head_yaw * 10.0,
+            self.cy + p.head_pitch * 6.0 - breath * 0.5,
+            self.w,
+            self.h,
+            p.head_yaw,
+            p.head_pitch,
+        )
+
     def _torso(self, c: skia.Canvas, breath: float) -> None:
         a = self.avatar
         y0 = 410 - breath
@@ -119,7 +128,9 @@ class VectorRenderer:
             [[40, 560], [52, y0 + 62], [120, y0 + 12], [200, y0 - 4], [312, y0 - 4],
              [392, y0 + 12], [460, y0 + 62], [472, 560]], dtype=np.float64
         )  # fmt: skip
-        self._fill.setShader(_linear((0, y0), (0, 512), [rgb(a.shirt), rgb(mix(a.shirt, "#000000", 0.35))]))
+        self._fill.setShader(
+            _linear((0, y0), (0, 512), [rgb(a.shirt), rgb(mix(a.shirt, "#000000", 0.35))])
+        )
         c.drawPath(closed_path(pts), self._fill)
         collar = np.array(
             [[196, y0 - 2], [256, y0 + 58], [316, y0 - 2], [300, y0 - 8], [256, y0 + 34],
@@ -149,8 +160,8 @@ class VectorRenderer:
         pts = np.stack((np.cos(theta) * rx, np.sin(theta) * ry - h * 0.05), axis=1)
         if hair.style == "long":
             low = pts[:, 1] > 0
-            pts[low, 1] = pts[low, 1] * 2.6 + 20
-            pts[low, 0] *= 1.0 + 0.12 * (pts[low, 1] / h)
+            pts[low, 1] = pts[low, 1] * 2.3 + 20
+            pts[low, 0] *= 1.0 + 0.1 * (pts[low, 1] / h)
         elif hair.style == "bob":
             low = pts[:, 1] > 0
             pts[low, 1] = pts[low, 1] * 0.95 + 10
@@ -163,7 +174,11 @@ class VectorRenderer:
             pts[pts[:, 1] > 0.2 * h, 1] *= 0.6
         proj = pose.project(pts, -0.35 * pose.depth)
         self._fill.setShader(
-            _linear((0, pose.cy - h), (0, pose.cy + 2 * h), [rgb(hair.color), rgb(mix(hair.color, "#000000", 0.3))])
+            _linear(
+                (0, pose.cy - h),
+                (0, pose.cy + 2 * h),
+                [rgb(hair.color), rgb(mix(hair.color, "#000000", 0.3))],
+            )
         )
         c.drawPath(closed_path(proj), self._fill)
 
@@ -182,7 +197,7 @@ class VectorRenderer:
         cos, sin = np.cos(theta), np.sin(theta)
         # Lower half narrows toward the chin; ``jaw`` keeps it square, ``cheek`` fills it out.
         low = np.clip(sin, 0, 1)
-        narrow = 1 - (0.42 - 0.3 * f.jaw) * low**1.6 + 0.05 * f.cheek * np.sin(theta * 2) ** 2
+        narrow = 1 - (0.36 - 0.26 * f.jaw) * low**1.3 + 0.05 * f.cheek * np.sin(theta * 2) ** 2
         x = cos * self.w * narrow
         y = sin * self.h + jaw_open * 9.0 * low**3
         pts = np.stack((x, y), axis=1)
@@ -194,7 +209,13 @@ class VectorRenderer:
         outline = closed_path(self._face_outline(pose, p.jaw_open))
         lx, ly = pose.point(-0.3 * self.w, -0.35 * self.h)
         self._fill.setShader(
-            _radial(lx, ly, self.h * 1.45, [rgb(s.highlight), rgb(s.base), rgb(s.shadow)], [0.0, 0.45, 1.0])
+            _radial(
+                lx,
+                ly,
+                self.h * 1.45,
+                [rgb(s.highlight), rgb(s.base), rgb(s.shadow)],
+                [0.0, 0.45, 1.0],
+            )
         )
         c.drawPath(outline, self._fill)
         for side in (-1.0, 1.0):  # cheeks: blush fading to nothing, no blur needed
@@ -233,7 +254,17 @@ class VectorRenderer:
                 ir = 0.5 * ew
                 iris = rgb(a.iris)
                 self._fill.setShader(
-                    _radial(ix, iy, ir, [rgb(mix(a.iris, "#ffffff", 0.25)), iris, rgb(mix(a.iris, "#000000", 0.55))], [0.0, 0.7, 1.0])
+                    _radial(
+                        ix,
+                        iy,
+                        ir,
+                        [
+                            rgb(mix(a.iris, "#ffffff", 0.25)),
+                            iris,
+                            rgb(mix(a.iris, "#000000", 0.55)),
+                        ],
+                        [0.0, 0.7, 1.0],
+                    )
                 )
                 c.drawCircle(ix, iy, ir, self._fill)
                 self._flat.setColor(rgb("#0d0b0b"))
@@ -241,7 +272,13 @@ class VectorRenderer:
                 self._flat.setColor(rgb("#ffffff", 230))
                 c.drawCircle(ix - ir * 0.35, iy - ir * 0.38, ir * 0.2, self._flat)
                 # The upper lid shades the top of the eyeball.
-                self._fill.setShader(_linear((0, upper_p[3, 1]), (0, upper_p[3, 1] + up), [rgb("#5a3a30", 90), rgb("#5a3a30", 0)]))
+                self._fill.setShader(
+                    _linear(
+                        (0, upper_p[3, 1]),
+                        (0, upper_p[3, 1] + up),
+                        [rgb("#5a3a30", 90), rgb("#5a3a30", 0)],
+                    )
+                )
                 c.drawPath(opening, self._fill)
                 c.restore()
             self._stroke.setColor(rgb("#1e1412"))
@@ -278,32 +315,18 @@ class VectorRenderer:
             c.drawPath(closed_path(pts), self._flat)
 
     def _nose(self, c: skia.Canvas, pose: HeadPose) -> None:
-        s = self.avatar.skin
-        nl = self.avatar.face.nose_length
-        tip_y = 0.26 * self.h * nl
-        relief = 0.28 * pose.depth
-        # A soft shadow down the unlit side of the bridge gives the nose its volume.
-        bridge = np.array([[5.0, -0.05 * self.h], [7.0, tip_y * 0.55], [10.0, tip_y * 0.9]])
-        self._stroke.setColor(rgb(s.shadow, 60))
-        self._stroke.setStrokeWidth(5.0)
-        c.drawPath(open_path(pose.on_face(bridge, relief * 0.5)), self._stroke)
-        tx, ty = pose.point(0.0, tip_y, relief)
-        self._fill.setShader(_radial(tx - 3, ty - 4, 11, [rgb(s.highlight, 150), rgb(s.highlight, 0)]))
-        c.drawCircle(tx - 3, ty - 4, 11, self._fill)
-        wing = np.array([[-15.0, tip_y - 3], [-10.0, tip_y + 7], [0.0, tip_y + 9], [10.0, tip_y + 7], [15.0, tip_y - 3]])
-        self._stroke.setColor(rgb(s.shadow, 170))
-        self._stroke.setStrokeWidth(2.0)
-        c.drawPath(open_path(pose.on_face(wing, relief * 0.6)), self._stroke)
-        self._flat.setColor(rgb(mix(s.shadow, "#000000", 0.3), 150))
-        for side in (-1.0, 1.0):
-            nx, ny = pose.point(side * 6.5, tip_y + 5.5, relief * 0.7)
-            c.drawOval(skia.Rect(nx - 3.6, ny - 2.0, nx + 3.6, ny + 2.0), self._flat)
+        draw_nose(c, pose, self.avatar, self._fill, self._flat, self._stroke)
 
     def _mouth(self, c: skia.Canvas, pose: HeadPose, p: FaceParams) -> None:
         s = self.avatar.skin
         f = self.avatar.face
         my = 0.55 * self.h
-        mw = 0.3 * self.w * f.mouth_width * (1 + 0.22 * p.lip_spread - 0.38 * p.lip_round + 0.12 * max(p.smile, 0))
+        mw = (
+            0.3
+            * self.w
+            * f.mouth_width
+            * (1 + 0.22 * p.lip_spread - 0.38 * p.lip_round + 0.12 * max(p.smile, 0))
+        )
         opening = p.jaw_open * 0.24 * self.h
         o_top, o_bot = opening * 0.32, opening * 0.68
         bulge = (1 - U9**2) ** (0.35 + 0.45 * (1 - p.lip_round))  # rounding makes an O
@@ -313,7 +336,9 @@ class VectorRenderer:
         in_up = np.stack((xs_in, my + lift - o_top * bulge), axis=1)
         in_lo = np.stack((xs_in, my + lift + o_bot * bulge), axis=1)
         cupid = 2.2 * np.exp(-((U9 * 6) ** 2))  # the dip in the middle of the upper lip
-        out_up = np.stack((xs_out, my + lift - o_top * bulge - ul * (1 - U9**2) ** 0.6 + cupid), axis=1)
+        out_up = np.stack(
+            (xs_out, my + lift - o_top * bulge - ul * (1 - U9**2) ** 0.6 + cupid), axis=1
+        )
         out_lo = np.stack((xs_out, my + lift + o_bot * bulge + ll * (1 - U9**2) ** 0.7), axis=1)
         relief = 0.12 * pose.depth + 6 * p.lip_round  # rounded lips protrude
         in_up_p, in_lo_p = pose.on_face(in_up, relief), pose.on_face(in_lo, relief)
@@ -327,7 +352,9 @@ class VectorRenderer:
             c.clipPath(inner, skia.ClipOp.kIntersect, True)
             tx, ty = in_up_p[4]
             self._flat.setColor(rgb("#eeeae2"))  # upper teeth, only their edge shows
-            c.drawRoundRect(skia.Rect(tx - mw * 0.62, ty - 6, tx + mw * 0.62, ty + 5.5), 3, 3, self._flat)
+            c.drawRoundRect(
+                skia.Rect(tx - mw * 0.62, ty - 6, tx + mw * 0.62, ty + 5.5), 3, 3, self._flat
+            )
             bx, by = in_lo_p[4]
             self._flat.setColor(rgb("#9c4548"))  # tongue
             c.drawOval(skia.Rect(bx - mw * 0.5, by - 7, bx + mw * 0.5, by + 9), self._flat)

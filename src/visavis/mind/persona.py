@@ -96,6 +96,8 @@ class Persona(BaseModel):
     escalation_callback_minutes: int = Field(default=15, gt=0)
     #: Unclear answers tolerated per variable before moving on.
     max_clarifications: int = Field(default=2, ge=0)
+    #: The face this persona appears with (the public APIs' ``default_replica_id``).
+    default_avatar: str | None = None
 
     def templates(self) -> dict[str, list[str]]:
         """Every template by a dotted name, for validation and lookup."""

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from visavis.face.animator import Animator
+from visavis.face.lipsync import LipSync
+from visavis.face.visemes import VISEMES, viseme_of
+from visavis.runtime.events import ReplicaStoppedSpeaking, SentencePlayback, SpeechSynthesized
+
+
+def _playbacks(events):
+    sentences = {(e.reply_id, e.index): e for e in events if isinstance(e, SpeechSynthesized)}
+    return [
+        (e, sentences[(e.reply_id, e.index)]) for e in events if isinstance(e, SentencePlayback)
+    ]
+
+
+def test_mouth_follows_phonemes_relative_to_playback(call_events) -> None:
+    sync = LipSync()
+    for e in call_events:
+        sync.on_event(e)
+    for playback, sentence in _playbacks(call_events)[:2]:
+        for ph in sentence.phonemes:
+            mid = playback.t + ph.start + ph.duration / 2
+            name = viseme_of(ph.phoneme)
+            if name == "PP":
+                assert sync.mouth_at(mid).jaw_open == 0.0, ph
+            elif name == "AA" and ph.duration > 0.06:
+                assert sync.mouth_at(mid).jaw_open > 0.6, ph
+        # Before the sentence (minus the anticipation lead) and in a long pause: at rest.
+        assert sync.mouth_at(playback.t - 0.2).jaw_open == 0.0
+    first, second = _playbacks(call_events)[:2]
+    gap = (first[0].t + first[1].duration + second[0].t) / 2
+    assert sync.mouth_at(gap).jaw_open < 0.05
+
+
+def test_vowels_open_the_mouth_at_their_time(call_events) -> None:
+    sync = LipSync()
+    for e in call_events:
+        sync.on_event(e)
+    playback, sentence = _playbacks(call_events)[1]
+    opened = [
+        sync.mouth_at(playback.t + ph.start + ph.duration * 0.6).jaw_open
+        for ph in sentence.phonemes
+        if VISEMES[viseme_of(ph.phoneme)].jaw_open >= 0.5 and ph.duration >= 0.06
+    ]
+    assert opened and min(opened) > 0.3
+
+
+def test_interruption_closes_the_mouth_within_two_frames(call_events) -> None:
+    animator = Animator(seed=3)
+    for e in call_events:
+        animator.on_event(e)
+    cut = next(e for e in call_events if isinstance(e, ReplicaStoppedSpeaking) and e.interrupted)
+    assert max(animator.params_at(cut.t - k * 0.04).jaw_open for k in range(1, 8)) > 0.2
+    assert animator.params_at(cut.t + 2 / 25).jaw_open == 0.0
+    assert all(animator.params_at(cut.t + 0.1 + k * 0.04).jaw_open == 0.0 for k in range(20))
+
+
+def test_same_events_and_seed_give_identical_params(call_events) -> None:
+    def run(seed: int, step: float):
+        a = Animator(seed=seed)
+        for e in call_events:
+            a.on_event(e)
+        return [a.params_at(i * 0.04) for i in range(300)], a
+
+    first, _ = run(7, 0.04)
+    second, _ = run(7, 0.04)
+    assert first == second
+    other, _ = run(8, 0.04)
+    assert first != other
+    # Sampling more often must not change the values at shared times.
+    dense = Animator(seed=7)
+    for e in call_events:
+        dense.on_event(e)
+    values = {round(i * 0.02, 6): dense.params_at(i * 0.02) for i in range(600)}
+    assert [values[round(i * 0.04, 6)] for i in range(300)] == first
+
+
+def test_blinks_happen_at_natural_intervals(call_events) -> None:
+    a = Animator(seed=1)
+    for e in call_events:
+        a.on_event(e)
+    closed = [a.params_at(i / 100).blink_left > 0.9 for i in range(6000)]
+    onsets = [i for i in range(1, len(closed)) if closed[i] and not closed[i - 1]]
+    assert 6 <= len(onsets) <= 40  # 60 s: a blink every 1.5-10 s
