@@ -30,7 +30,13 @@ def calls(engines, tmp_path_factory):
     out = tmp_path_factory.mktemp("calls")
     import asyncio
 
-    return {name: asyncio.run(run_demo(name, out / name, engines=engines)) for name in SCENARIOS}
+    # One call also renders its video (the slowest part); the others are about the voice.
+    return {
+        name: asyncio.run(
+            run_demo(name, out / name, engines=engines, video=name == "adherent_books")
+        )
+        for name in SCENARIOS
+    }
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
