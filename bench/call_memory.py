@@ -52,7 +52,9 @@ def main() -> None:
     load_total = time.perf_counter() - started
     loaded = rss_mb()
     with tempfile.TemporaryDirectory() as tmp:
-        result = asyncio.run(run_demo(args.scenario, Path(tmp) / "call", engines=engines))
+        result = asyncio.run(
+            run_demo(args.scenario, Path(tmp) / "call", engines=engines, video=False)
+        )
     peak = peak_mb()
     loads = ", ".join(f"{k} {v:.2f} s" for k, v in engines.load_seconds.items())
     print(f"model load: {loads} (total {load_total:.2f} s)")
