@@ -1,0 +1,63 @@
+"""What every part of the Store shares: the engine, the clock and one transaction per call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import db
+from .coltypes import utcnow
+
+#: A SQLite file in the working directory, so ``visavis serve`` works with no setup.
+DEFAULT_URL = "sqlite:///visavis.db"
+
+
+class NotFoundError(LookupError):
+    """No such row for this tenant (it may not exist, or belong to another tenant)."""
+
+
+class StoreCore:
+    """Engine, clock and sessions; the Store's record kinds are mixed in on top."""
+
+    def __init__(
+        self,
+        url: str = DEFAULT_URL,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        **engine_kwargs: Any,
+    ) -> None:
+        self.url = url
+        self.engine: Engine = db.make_engine(url, **engine_kwargs)
+        # Injected so outbox due times and timestamps are testable without sleeping.
+        self.clock = clock
+        # Detached rows stay readable after the session closes; nothing lazy-loads later.
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision; safe on a fresh or an up-to-date database."""
+        db.migrate(self.engine)
+
+    def dispose(self) -> None:
+        """Close every pooled connection (the file and its data stay)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.dispose()
+
+    def __repr__(self) -> str:
+        # The URL may carry a password; SQLAlchemy's rendering masks it.
+        return f"Store({self.engine.url!r})"
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session
