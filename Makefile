@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.stamp-install
 OUT    ?= out/demo
 SCENARIO ?= adherent_books
 
-.PHONY: setup models run demo test test-fast lint bench media clean
+.PHONY: setup models run demo serve test test-fast lint bench media clean
 
 setup: $(STAMP) models
 
@@ -30,6 +30,10 @@ run: setup
 	$(VV) demo --scenario $(SCENARIO) --out $(OUT)
 
 demo: run
+
+# The live-call server (REST API, WebRTC, the call page); issue 4 makes it `make run`.
+serve: setup
+	$(VV) serve
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

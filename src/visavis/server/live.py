@@ -1,0 +1,280 @@
+"""One live call over WebRTC: the peer connection, its three tracks, the data channel and the
+flagship ``Conversation`` on the real-time clock.
+
+The assembly mirrors ``visavis.calls.CallSession.run`` (mind, engines, clock, timeline, source,
+sink) without its output files: a live call's record is its timeline, kept in the registry.
+
+Lifecycle: ``accept(offer)`` answers at once; the conversation starts only when ICE/DTLS reports
+``connected``, because the greeting written before then would queue up in the agent track and
+play late (or be dropped past its 5 s buffer). The call ends when the peer leaves (its audio track
+ends or the connection fails), when ``end()`` is called (``POST .../end``), when the mind is done,
+or at ``max_call_duration``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+
+from visavis.conversation import Conversation, ConversationSettings
+from visavis.engines import Engines
+from visavis.face import DEFAULT_AVATAR
+from visavis.mind import load_flagship_mind
+from visavis.paths import POST_DISCHARGE_DIR
+from visavis.runtime.clock import Clock, make_clock
+from visavis.runtime.events import BaseEvent, Utterance
+from visavis.runtime.timeline import Timeline
+from visavis.server.registry import ConversationRecord, ConversationRegistry
+from visavis.transport.webrtc import AgentAudioTrack, AvatarVideoTrack, WebRTCAudioSource
+
+log = logging.getLogger(__name__)
+
+EVENTS_CHANNEL = "events"
+
+
+class OfferError(ValueError):
+    """The offer cannot start a call; the message says what the client should change."""
+
+
+def check_offer_text(sdp: str) -> None:
+    """Reject text that is not SDP at all, before any engine or connection is set up."""
+    if not sdp.lstrip().startswith("v=0"):
+        # aiortc parses almost any text as an empty description; catch garbage here.
+        raise OfferError(
+            "the SDP offer is not SDP (it must start with 'v=0'): send "
+            "RTCPeerConnection.localDescription.sdp after setLocalDescription(offer)"
+        )
+
+
+@dataclass
+class LiveCallOptions:
+    video_size: int = 512
+    fps: int = 25
+    #: A peer that has not connected by then is given up on (ICE failed, tab closed).
+    connect_timeout: float = 30.0
+
+
+class LiveCall:
+    """The WebRTC side and the conversation of one call; create and use on the event loop."""
+
+    def __init__(
+        self,
+        record: ConversationRecord,
+        registry: ConversationRegistry,
+        engines: Engines,
+        data_dir: Path,
+        options: LiveCallOptions | None = None,
+    ) -> None:
+        self.record = record
+        self.registry = registry
+        self.engines = engines
+        self.data_dir = data_dir
+        self.options = options or LiveCallOptions()
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.agent_audio = AgentAudioTrack()
+        self.video: AvatarVideoTrack | None = None
+        self.channel: RTCDataChannel | None = None
+        self.clock: Clock | None = None
+        self.conversation: Conversation | None = None
+        self._mic: MediaStreamTrack | None = None
+        self._backlog: list[str] = []  # events emitted before the data channel opened
+        self._connected = asyncio.Event()
+        self._stop_reason: str | None = None
+        self._stopped = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.record.conversation_id
+
+    # --- signalling ---------------------------------------------------------------------------
+
+    async def accept(self, sdp: str) -> RTCSessionDescription:
+        """Answer the caller's offer and start the call task; ``OfferError`` on a bad offer."""
+        check_offer_text(sdp)
+        pc = self.pc
+        pc.on("track", self._on_track)
+        pc.on("datachannel", self._on_datachannel)
+        pc.on("connectionstatechange", self._on_connection_state)
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        except Exception as exc:  # aiortc raises ValueError, but also others on garbage SDP
+            raise OfferError(f"the SDP offer could not be parsed or applied: {exc}") from exc
+        if self._mic is None:
+            raise OfferError(
+                "the offer has no audio track: add the microphone (addTrack or an audio "
+                "transceiver with direction sendrecv) before createOffer()"
+            )
+        if not any(t.kind == "video" for t in pc.getTransceivers()):
+            raise OfferError(
+                "the offer has no video m-line: add a video transceiver (recvonly is enough) "
+                "so the avatar can be sent"
+            )
+        avatar = self._persona_avatar()
+        self.video = AvatarVideoTrack(
+            now=self._now, avatar=avatar, size=self.options.video_size, fps=self.options.fps
+        )
+        # addTrack reuses the offered transceivers of the same kind, so the answer lines up.
+        pc.addTrack(self.agent_audio)
+        pc.addTrack(self.video)
+        try:
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as exc:
+            raise OfferError(f"no answer could be made for this offer: {exc}") from exc
+        self.task = asyncio.create_task(self._run(), name=f"live-call-{self.id}")
+        return pc.localDescription
+
+    def _persona_avatar(self) -> str:
+        # The mind is built later (on connect); the avatar only needs the persona file.
+        from visavis.mind.persona import load_persona
+
+        persona = load_persona(POST_DISCHARGE_DIR / "persona.yaml")
+        return persona.default_avatar or DEFAULT_AVATAR
+
+    def _now(self) -> float:
+        return self.clock.now() if self.clock is not None else 0.0
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        if track.kind == "audio" and self._mic is None:
+            self._mic = track
+        # The caller's camera is received but not used yet (face cues come with perception).
+
+    def _on_datachannel(self, channel: RTCDataChannel) -> None:
+        if channel.label != EVENTS_CHANNEL:
+            return
+        self.channel = channel
+
+        def flush() -> None:
+            for message in self._backlog:
+                channel.send(message)
+            self._backlog.clear()
+
+        if channel.readyState == "open":
+            flush()
+        else:
+            channel.on("open", flush)
+
+    async def _on_connection_state(self) -> None:
+        state = self.pc.connectionState
+        log.info("conversation %s: connection %s", self.id, state)
+        if state == "connected":
+            self._connected.set()
+        elif state in ("failed", "closed"):
+            self.end("participant_left")
+
+    # --- the call -----------------------------------------------------------------------------
+
+    def end(self, reason: str) -> None:
+        """Stop the call (idempotent); the conversation emits ``conversation.ended``."""
+        if self._stop_reason is None:
+            self._stop_reason = reason
+        if self.conversation is not None:
+            self.conversation.end(self._stop_reason)
+        self._stopped.set()
+
+    async def wait(self, timeout: float = 10.0) -> None:
+        if self.task is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self.task), timeout)
+
+    async def _run(self) -> None:
+        reason, outcome = "connection_failed", None
+        try:
+            connected = asyncio.create_task(self._connected.wait())
+            stopped = asyncio.create_task(self._stopped.wait())
+            done, _ = await asyncio.wait(
+                {connected, stopped},
+                timeout=self.options.connect_timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            connected.cancel()
+            stopped.cancel()
+            if connected in done and not self._stopped.is_set():
+                reason, outcome = await self._converse()
+            elif self._stop_reason is not None:
+                reason = self._stop_reason
+        except Exception:
+            log.exception("conversation %s failed", self.id)
+            reason = "error"
+        finally:
+            self.record.mark_ended(reason, outcome)
+            self.registry.save(self.record)
+            await self._close()
+
+    async def _converse(self) -> tuple[str, dict[str, Any]]:
+        assert self._mic is not None
+        self.clock = make_clock("realtime")
+        timeline = Timeline(self.clock)
+        # The registry record shares the timeline's list, so GET shows the transcript live.
+        self.record.events = timeline.events
+        assert self.video is not None
+        timeline.subscribe(self.video.on_event)
+        timeline.subscribe(self._send_event)
+        props = self.record.request.properties
+        call_dir = self.data_dir / self.id
+        call_dir.mkdir(parents=True, exist_ok=True)
+        db_path = call_dir / "clinic.sqlite3"
+        db_path.unlink(missing_ok=True)
+        mind = load_flagship_mind(props.patient_id, db_path, date.today(), POST_DISCHARGE_DIR)
+        self.conversation = Conversation(
+            clock=self.clock,
+            timeline=timeline,
+            mind=mind,
+            vad=self.engines.new_vad(),
+            recognizer=self.engines.recognizer,
+            synthesizer=self.engines.synthesizer,
+            source=WebRTCAudioSource(self._mic),
+            sink=self.agent_audio,
+            settings=ConversationSettings(
+                conversation_id=self.id,
+                persona_name=self.record.persona_id,
+                max_call_duration=props.max_call_duration,
+            ),
+        )
+        if self._stop_reason is not None:  # /end raced with the connection
+            self.conversation.end(self._stop_reason)
+        started = time.perf_counter()
+        try:
+            result = await self.conversation.run()
+        finally:
+            timeline.close()
+            self.clock.close()
+        outcome = {
+            "patient_id": props.patient_id,
+            **result.outcome,
+            "end_reason": result.reason,
+            "duration": result.duration,
+            "turns": sum(
+                1 for e in timeline.events if isinstance(e, Utterance) and e.role == "user"
+            ),
+            "wall_seconds": round(time.perf_counter() - started, 2),
+        }
+        return result.reason, outcome
+
+    def _send_event(self, event: BaseEvent) -> None:
+        message = json.dumps(event.to_protocol(self.id), default=str)
+        channel = self.channel
+        if channel is not None and channel.readyState == "open":
+            channel.send(message)
+        elif channel is None or channel.readyState == "connecting":
+            self._backlog.append(message)
+
+    async def _close(self) -> None:
+        # Give the data channel a moment to carry conversation.ended before the peer goes away.
+        if self.channel is not None and self.channel.readyState == "open":
+            # aiortc's pc.close() tears SCTP down without draining what send() queued.
+            await asyncio.sleep(0.2)
+        self.agent_audio.stop()
+        if self.video is not None:
+            self.video.stop()
+        await self.pc.close()

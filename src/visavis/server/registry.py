@@ -1,0 +1,97 @@
+"""Where conversations live between requests: an interface, and the in-memory version of it.
+
+The REST layer only talks to ``ConversationRegistry``; the SQL store (``visavis.store``) will
+implement the same four methods, so swapping it in touches ``create_app`` and nothing else.
+Records are mutated in place by the live call (events are appended as they happen); ``save``
+tells a persistent registry when a record reached a state worth writing (created, ended).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from visavis.runtime.events import BaseEvent, Utterance
+from visavis.server.schemas import CreateConversation, Status, TranscriptLine
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ConversationRecord:
+    conversation_id: str
+    request: CreateConversation
+    created_at: datetime = field(default_factory=utc_now)
+    status: Status = "active"
+    #: The call's timeline, live while the call runs (the list the Timeline appends to).
+    events: list[BaseEvent] = field(default_factory=list)
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+    outcome: dict[str, Any] | None = None
+
+    @property
+    def persona_id(self) -> str:
+        return self.request.persona_id or "post_discharge"
+
+    def transcript(self) -> list[TranscriptLine]:
+        # Iterate over a copy: the call's timeline may append while a request reads it.
+        return [
+            TranscriptLine(
+                role=e.role, speech=e.speech, start=e.start, end=e.end, interrupted=e.interrupted
+            )
+            for e in list(self.events)
+            if isinstance(e, Utterance)
+        ]
+
+    def mark_ended(self, reason: str, outcome: dict[str, Any] | None = None) -> None:
+        if self.status == "ended":
+            return
+        self.status = "ended"
+        self.ended_at = utc_now()
+        self.end_reason = reason
+        self.outcome = outcome
+
+
+class ConversationRegistry(Protocol):
+    def add(self, record: ConversationRecord) -> None: ...
+
+    def get(self, conversation_id: str) -> ConversationRecord | None: ...
+
+    def all(self) -> list[ConversationRecord]:
+        """Every conversation, newest first."""
+        ...
+
+    def save(self, record: ConversationRecord) -> None:
+        """Persist ``record`` after a state change (a no-op in memory)."""
+        ...
+
+
+class InMemoryRegistry:
+    """Conversations for the lifetime of the process (tests, a single-user ``visavis serve``)."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, ConversationRecord] = {}
+        # Handlers run on one loop, but sync routes run on a thread pool: keep dict ops atomic.
+        self._lock = threading.Lock()
+
+    def add(self, record: ConversationRecord) -> None:
+        with self._lock:
+            if record.conversation_id in self._records:
+                raise KeyError(f"conversation {record.conversation_id!r} exists already")
+            self._records[record.conversation_id] = record
+
+    def get(self, conversation_id: str) -> ConversationRecord | None:
+        with self._lock:
+            return self._records.get(conversation_id)
+
+    def all(self) -> list[ConversationRecord]:
+        with self._lock:
+            records = list(self._records.values())
+        return sorted(records, key=lambda r: r.created_at, reverse=True)
+
+    def save(self, record: ConversationRecord) -> None:
+        pass
