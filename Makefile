@@ -10,7 +10,10 @@ STAMP  := $(VENV)/.stamp-install
 OUT    ?= out/demo
 SCENARIO ?= adherent_books
 
-.PHONY: setup models run demo serve test test-fast lint bench media clean
+.PHONY: setup models browser run demo serve test test-fast lint bench media clean
+
+# apt needs root: use sudo when not already root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 setup: $(STAMP) models
 
@@ -38,7 +41,13 @@ serve: setup
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
 
-test: setup lint
+# Headless Chromium and its driver for the browser test (Debian packages), when missing.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  echo "installing chromium and chromium-driver (apt) for the browser test"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+
+test: setup browser lint
 	$(PY) -m pytest -q -ra
 
 # Without the slow end-to-end calls.
