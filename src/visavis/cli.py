@@ -158,7 +158,8 @@ def _serve(args: argparse.Namespace) -> int:
         f"http://{args.host}:{args.port}/v1/conversations -H 'content-type: application/json' "
         "-d '{}'   then open its conversation_url"
     )
-    uvicorn.run(create_app(preload=True), host=args.host, port=args.port, log_level="warning")
+    app = create_app(preload=True, database_url=args.database_url)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -207,6 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the live-call server (REST, WebRTC, call page)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument(
+        "--database-url",
+        default="sqlite:///visavis.db",
+        help="where conversations are kept (SQLite file by default; postgresql+psycopg://...)",
+    )
     serve.set_defaults(func=_serve)
 
     avatar = sub.add_parser("avatar", help="the built-in avatars: list them, render a still")

@@ -211,3 +211,150 @@ async def test_peer_hanging_up_ends_the_call(engines, tmp_path: Path):
         assert body["end_reason"] == "participant_left"
         assert body["outcome"]["end_reason"] == "participant_left"
         assert body["live"] is False
+
+
+class AsgiSocket:
+    """A WebSocket client that calls the ASGI app in-process, on the test's event loop (httpx's
+    ASGI transport has no WebSockets, and TestClient runs the app on another loop)."""
+
+    def __init__(self, app: Any, path: str) -> None:
+        self.app, self.path = app, path
+        self._to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.messages: list[dict[str, Any]] = []
+        self.closed = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        scope = {
+            "type": "websocket",
+            "asgi": {"version": "3.0"},
+            "scheme": "ws",
+            "path": self.path,
+            "raw_path": self.path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"test")],
+            "server": ("test", 80),
+            "client": ("127.0.0.1", 50000),
+            "subprotocols": [],
+        }
+        self._task = asyncio.create_task(self.app(scope, self._to_app.get, self._from_app.put))
+        await self._to_app.put({"type": "websocket.connect"})
+        accepted = await asyncio.wait_for(self._from_app.get(), 5.0)
+        assert accepted["type"] == "websocket.accept", accepted
+
+    async def send_json(self, message: dict[str, Any]) -> None:
+        await self._to_app.put({"type": "websocket.receive", "text": json.dumps(message)})
+
+    async def wait_for(self, timeout: float, **fields: Any) -> dict[str, Any]:
+        """The first message (seen or to come) whose top-level or property fields match."""
+        deadline = time.monotonic() + timeout
+
+        def matches(m: dict[str, Any]) -> bool:
+            props = m.get("properties", {})
+            return all(m.get(k, props.get(k)) == v for k, v in fields.items())
+
+        for message in self.messages:
+            if matches(message):
+                return message
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.closed:
+                seen = [m.get("event_type", m.get("error")) for m in self.messages]
+                raise AssertionError(f"no message {fields} within {timeout} s; saw {seen}")
+            with contextlib.suppress(TimeoutError):
+                sent = await asyncio.wait_for(self._from_app.get(), left)
+                if sent["type"] == "websocket.close":
+                    self.closed = True
+                    continue
+                self.messages.append(json.loads(sent["text"]))
+                if matches(self.messages[-1]):
+                    return self.messages[-1]
+
+    async def close(self) -> None:
+        await self._to_app.put({"type": "websocket.disconnect", "code": 1000})
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._task, 5.0)
+
+
+@pytest.mark.slow
+async def test_event_socket_and_persistence_across_a_restart(engines, tmp_path: Path):
+    """A call on a SQLite-backed server, watched and steered over the event socket; a new app
+    on the same file then serves the ended conversation unchanged."""
+    url = f"sqlite:///{tmp_path / 'visavis.db'}"
+    options = LiveCallOptions(video_size=128, persist_interval=0.2)
+    app = create_app(engines, data_dir=tmp_path, call_options=options, database_url=url)
+    caller = Caller()
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    socket: AsgiSocket | None = None
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as http:
+            cid = (await http.post("/v1/conversations", json={})).json()["conversation_id"]
+            socket = AsgiSocket(app, f"/v1/conversations/{cid}/events")
+            await socket.connect()  # before the call: every event arrives live
+
+            pc.addTrack(ScriptedMic())
+            pc.addTransceiver("video", direction="recvonly")
+            pc.createDataChannel("events").on("message", caller.on_message)
+            pc.on("track", caller.on_track)
+            await pc.setLocalDescription(await pc.createOffer())
+            r = await http.post(
+                f"/v1/conversations/{cid}/webrtc",
+                json={"sdp": pc.localDescription.sdp, "type": "offer"},
+            )
+            await pc.setRemoteDescription(RTCSessionDescription(**r.json()))
+
+            await socket.wait_for(10.0, event_type="conversation.started", seq=0)
+            await socket.wait_for(25.0, event_type="conversation.utterance", role="replica")
+            echo_text = "Please take your water pill every morning."
+            await socket.send_json(
+                {
+                    "message_type": "conversation",
+                    "event_type": "conversation.echo",
+                    "conversation_id": cid,
+                    "properties": {"text": echo_text},
+                }
+            )
+            echoed = await socket.wait_for(
+                20.0, event_type="conversation.utterance", role="replica", speech=echo_text
+            )
+            assert echoed["conversation_id"] == cid
+            await socket.send_json({"message_type": "conversation", "event_type": "nope"})
+            assert (await socket.wait_for(2.0, error="unsupported_event"))["message"]
+
+            # A late subscriber gets the past first, then (here) the end.
+            late = AsgiSocket(app, f"/v1/conversations/{cid}/events")
+            await late.connect()
+            await late.wait_for(2.0, speech=echo_text)
+
+            before = (await http.post(f"/v1/conversations/{cid}/end")).json()
+            assert before["status"] == "ended" and before["outcome"]["patient_id"]
+            await socket.wait_for(3.0, event_type="conversation.ended")
+            await late.wait_for(3.0, event_type="conversation.ended")
+            await late.close()
+    finally:
+        if socket is not None:
+            await socket.close()
+        await pc.close()
+        for reader in caller.readers:
+            reader.cancel()
+
+    # Every event went out on the socket exactly once, in order, as the data channel sent them.
+    seqs = [m["seq"] for m in socket.messages if m["message_type"] == "conversation"]
+    assert seqs == list(range(len(seqs)))
+    assert [e["seq"] for e in caller.events] == seqs[: len(caller.events)]
+
+    restarted = create_app(engines, data_dir=tmp_path, database_url=url)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=restarted), base_url="http://test"
+    ) as http:
+        after = (await http.get(f"/v1/conversations/{cid}")).json()
+    assert after["status"] == "ended" and after["end_reason"] == "ended_by_api"
+    assert after["transcript"] == before["transcript"]
+    assert echo_text in [line["speech"] for line in after["transcript"]]
+    assert after["outcome"] == before["outcome"]
+    assert after["ended_at"] == before["ended_at"]

@@ -2,6 +2,7 @@
 
 from visavis.server.app import create_app
 from visavis.server.live import LiveCall, LiveCallOptions
+from visavis.server.persist import StoreRegistry
 from visavis.server.registry import ConversationRecord, ConversationRegistry, InMemoryRegistry
 
 __all__ = [
@@ -10,5 +11,6 @@ __all__ = [
     "InMemoryRegistry",
     "LiveCall",
     "LiveCallOptions",
+    "StoreRegistry",
     "create_app",
 ]

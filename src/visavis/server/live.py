@@ -9,6 +9,10 @@ Lifecycle: ``accept(offer)`` answers at once; the conversation starts only when 
 play late (or be dropped past its 5 s buffer). The call ends when the peer leaves (its audio track
 ends or the connection fails), when ``end()`` is called (``POST .../end``), when the mind is done,
 or at ``max_call_duration``.
+
+Every timeline event also goes to the ``EventHub`` (WebSocket subscribers) and, in batches off
+the event loop, to the registry (``append_events``), which a persistent registry writes to the
+database; the last batch is flushed before the ended record is saved.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from visavis.paths import POST_DISCHARGE_DIR
 from visavis.runtime.clock import Clock, make_clock
 from visavis.runtime.events import BaseEvent, Utterance
 from visavis.runtime.timeline import Timeline
+from visavis.server.events import EventHub
 from visavis.server.registry import ConversationRecord, ConversationRegistry
 from visavis.transport.webrtc import AgentAudioTrack, AvatarVideoTrack, WebRTCAudioSource
 
@@ -62,6 +67,8 @@ class LiveCallOptions:
     fps: int = 25
     #: A peer that has not connected by then is given up on (ICE failed, tab closed).
     connect_timeout: float = 30.0
+    #: Timeline events are handed to the registry in batches at most this often (seconds).
+    persist_interval: float = 0.5
 
 
 class LiveCall:
@@ -74,8 +81,10 @@ class LiveCall:
         engines: Engines,
         data_dir: Path,
         options: LiveCallOptions | None = None,
+        hub: EventHub | None = None,
     ) -> None:
         self.record = record
+        self.hub = hub or EventHub()
         self.registry = registry
         self.engines = engines
         self.data_dir = data_dir
@@ -92,6 +101,8 @@ class LiveCall:
         self._stop_reason: str | None = None
         self._stopped = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self._unpersisted: list[BaseEvent] = []
+        self._persisting = asyncio.Lock()
 
     @property
     def id(self) -> str:
@@ -189,6 +200,7 @@ class LiveCall:
 
     async def _run(self) -> None:
         reason, outcome = "connection_failed", None
+        persister = asyncio.create_task(self._persist_loop(), name=f"persist-{self.id}")
         try:
             connected = asyncio.create_task(self._connected.wait())
             stopped = asyncio.create_task(self._stopped.wait())
@@ -207,8 +219,16 @@ class LiveCall:
             log.exception("conversation %s failed", self.id)
             reason = "error"
         finally:
+            persister.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await persister
+            await self._persist()
             self.record.mark_ended(reason, outcome)
-            self.registry.save(self.record)
+            try:
+                await asyncio.to_thread(self.registry.save, self.record)
+            except Exception:
+                log.exception("conversation %s: the ended record was not saved", self.id)
+            self.hub.finish(self.id)
             await self._close()
 
     async def _converse(self) -> tuple[str, dict[str, Any]]:
@@ -220,6 +240,8 @@ class LiveCall:
         assert self.video is not None
         timeline.subscribe(self.video.on_event)
         timeline.subscribe(self._send_event)
+        timeline.subscribe(self._unpersisted.append)
+        timeline.subscribe(lambda event: self.hub.publish(self.id, event))
         props = self.record.request.properties
         call_dir = self.data_dir / self.id
         call_dir.mkdir(parents=True, exist_ok=True)
@@ -260,6 +282,25 @@ class LiveCall:
             "wall_seconds": round(time.perf_counter() - started, 2),
         }
         return result.reason, outcome
+
+    async def _persist_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.persist_interval)
+            await self._persist()
+
+    async def _persist(self) -> None:
+        """Hand the events recorded since the last batch to the registry, on a thread."""
+        async with self._persisting:
+            if not self._unpersisted:
+                return
+            batch = list(self._unpersisted)
+            try:
+                await asyncio.to_thread(self.registry.append_events, self.id, batch)
+            except Exception:
+                # Kept for the next batch: appends are idempotent on seq, so a retry is safe.
+                log.exception("conversation %s: %d events not persisted yet", self.id, len(batch))
+                return
+            del self._unpersisted[: len(batch)]
 
     def _send_event(self, event: BaseEvent) -> None:
         message = json.dumps(event.to_protocol(self.id), default=str)

@@ -1,14 +1,19 @@
 """Where conversations live between requests: an interface, and the in-memory version of it.
 
-The REST layer only talks to ``ConversationRegistry``; the SQL store (``visavis.store``) will
-implement the same four methods, so swapping it in touches ``create_app`` and nothing else.
-Records are mutated in place by the live call (events are appended as they happen); ``save``
-tells a persistent registry when a record reached a state worth writing (created, ended).
+The REST layer only talks to ``ConversationRegistry``; the SQL store (``visavis.store``)
+implements it in ``visavis.server.persist.StoreRegistry``, chosen by ``create_app``.
+Records are mutated in place by the live call (events are appended as they happen);
+``append_events`` hands a persistent registry each batch of new timeline events, and ``save``
+tells it when a record reached a state worth writing (ended, with its outcome).
+
+Methods are synchronous and may block (a database round trip): async code calls them through
+``asyncio.to_thread``.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -57,7 +62,10 @@ class ConversationRecord:
 
 
 class ConversationRegistry(Protocol):
-    def add(self, record: ConversationRecord) -> None: ...
+    def add(self, record: ConversationRecord) -> None:
+        """Store a new record; a persistent registry may assign its ``conversation_id`` and
+        ``created_at`` (the database mints ids), so read them from the record afterwards."""
+        ...
 
     def get(self, conversation_id: str) -> ConversationRecord | None: ...
 
@@ -67,6 +75,11 @@ class ConversationRegistry(Protocol):
 
     def save(self, record: ConversationRecord) -> None:
         """Persist ``record`` after a state change (a no-op in memory)."""
+        ...
+
+    def append_events(self, conversation_id: str, events: Sequence[BaseEvent]) -> None:
+        """Persist recorded timeline events; idempotent on ``seq`` (a no-op in memory, where
+        the record's list already holds them)."""
         ...
 
 
@@ -94,4 +107,7 @@ class InMemoryRegistry:
         return sorted(records, key=lambda r: r.created_at, reverse=True)
 
     def save(self, record: ConversationRecord) -> None:
+        pass
+
+    def append_events(self, conversation_id: str, events: Sequence[BaseEvent]) -> None:
         pass

@@ -1,0 +1,93 @@
+"""Conversations in the database: ``StoreRegistry`` and ``create_app(database_url=...)``.
+
+These tests put events on the record the way a live call does (through the registry), without
+media; ``test_live_call.py`` runs the same restart after a real call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from visavis.runtime.events import ConversationEnded, Utterance
+from visavis.server import StoreRegistry, create_app
+from visavis.server.registry import ConversationRecord
+from visavis.server.schemas import CreateConversation
+from visavis.store import Store
+
+
+def recorded_call() -> list[Utterance | ConversationEnded]:
+    events: list[Utterance | ConversationEnded] = [
+        Utterance(role="replica", speech="Hello, is this Maria?", start=0.0, end=1.5),
+        Utterance(role="user", speech="Yes, it is.", start=2.0, end=2.8),
+        Utterance(role="replica", speech="How are you", start=3.0, end=3.4, interrupted=True),
+        ConversationEnded(reason="completed", duration=4.0),
+    ]
+    for seq, event in enumerate(events):
+        event.seq, event.t = seq, float(seq)
+    return events
+
+
+async def test_a_restart_loses_nothing(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'visavis.db'}"
+    first = create_app(data_dir=tmp_path, database_url=url)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=first), base_url="http://test"
+    ) as http:
+        body = {"custom_greeting": "Hi!", "properties": {"language": "english"}}
+        cid = (await http.post("/v1/conversations", json=body)).json()["conversation_id"]
+        # What a live call does: the timeline grows on the record, batches go to the registry.
+        registry = first.state.registry
+        record = registry.get(cid)
+        events = recorded_call()
+        record.events = events
+        registry.append_events(cid, events[:2])
+        registry.append_events(cid, events)  # a resent batch is not duplicated
+        live = (await http.get(f"/v1/conversations/{cid}")).json()
+        assert len(live["transcript"]) == 3 and live["status"] == "active"
+        record.mark_ended("completed", {"patient_id": "maria-lopez", "turns": 1, "when": None})
+        registry.save(record)
+        other = (await http.post("/v1/conversations", json={})).json()["conversation_id"]
+        before = (await http.get(f"/v1/conversations/{cid}")).json()
+
+    second = create_app(data_dir=tmp_path, database_url=url)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=second), base_url="http://test"
+    ) as http:
+        after = (await http.get(f"/v1/conversations/{cid}")).json()
+        assert after["status"] == "ended" and after["end_reason"] == "completed"
+        assert after["transcript"] == before["transcript"]
+        assert after["transcript"][2]["interrupted"] is True
+        assert after["outcome"] == {"patient_id": "maria-lopez", "turns": 1, "when": None}
+        assert after["custom_greeting"] == "Hi!"
+        assert after["properties"]["language"] == "english"
+        assert after["created_at"] == before["created_at"]
+        assert after["ended_at"] == before["ended_at"]
+        listed = (await http.get("/v1/conversations")).json()
+        assert [c["conversation_id"] for c in listed["data"]] == [other, cid]
+        # The still-active one can be ended after the restart.
+        ended = (await http.post(f"/v1/conversations/{other}/end")).json()
+        assert ended["status"] == "ended" and ended["end_reason"] == "ended_by_api"
+    with Store(url) as store:
+        assert store.event_count(cid) == 4
+        assert store.get_conversation("default", other).status == "ended"
+
+
+def test_tenants_do_not_see_each_other(tmp_path: Path):
+    with Store(f"sqlite:///{tmp_path / 'visavis.db'}") as store:
+        store.migrate()
+        a, b = StoreRegistry(store, "a"), StoreRegistry(store, "b")
+        record = ConversationRecord(conversation_id="", request=CreateConversation())
+        a.add(record)
+        assert record.conversation_id.startswith("c")
+        assert a.get(record.conversation_id) is record  # the live, in-process record
+        assert b.get(record.conversation_id) is None
+        assert b.all() == [] and [r.conversation_id for r in a.all()] == [record.conversation_id]
+        assert StoreRegistry(store, "a").get(record.conversation_id) is not None
+
+
+def test_registry_or_database_url_not_both(tmp_path: Path):
+    with pytest.raises(ValueError, match="not both"):
+        create_app(registry=StoreRegistry(Store("sqlite://")), database_url="sqlite://")
