@@ -16,11 +16,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from visavis.conversation import AudioSource, Conversation, ConversationSettings
+from visavis.conversation import (
+    AudioSource,
+    Conversation,
+    ConversationResult,
+    ConversationSettings,
+)
 from visavis.engines import Engines
-from visavis.mind import load_flagship_mind
+from visavis.mind import ObjectivesMind, load_flagship_mind
 from visavis.paths import POST_DISCHARGE_DIR
-from visavis.runtime.clock import ClockKind, make_clock
+from visavis.runtime.clock import Clock, ClockKind, make_clock
 from visavis.runtime.events import BaseEvent, TurnLatency, Utterance
 from visavis.runtime.timeline import Timeline
 from visavis.speech.playout import AudioSink
@@ -78,17 +83,13 @@ class CallSession:
         turns: TurnSettings | None = None,
     ) -> CallRecord:
         """Run the flagship conversation until it ends, then write the call's files."""
-        db_path = self.out_dir / "clinic.sqlite3"
-        db_path.unlink(missing_ok=True)
-        mind = load_flagship_mind(patient_id, db_path, self.today, POST_DISCHARGE_DIR)
-        self.avatar = mind.persona.default_avatar
-        conversation = Conversation(
+        conversation, mind = flagship_conversation(
+            patient_id=patient_id,
+            call_dir=self.out_dir,
+            today=self.today,
             clock=self.clock,
             timeline=self.timeline,
-            mind=mind,
-            vad=engines.new_vad(),
-            recognizer=engines.recognizer,
-            synthesizer=engines.synthesizer,
+            engines=engines,
             source=source,
             sink=sink,
             settings=ConversationSettings(
@@ -99,18 +100,11 @@ class CallSession:
                 turns=turns or TurnSettings(),
             ),
         )
+        self.avatar = mind.persona.default_avatar
         started = time.perf_counter()
         result = await conversation.run()
         events = self.timeline.events
-        outcome = {
-            **(extra_outcome or {}),
-            "patient_id": patient_id,
-            **result.outcome,
-            "end_reason": result.reason,
-            "duration": result.duration,
-            "turns": sum(1 for e in events if isinstance(e, Utterance) and e.role == "user"),
-            "wall_seconds": round(time.perf_counter() - started, 2),
-        }
+        outcome = call_outcome(result, events, patient_id, started, extra_outcome)
         self.write(outcome)
         return CallRecord(outcome, result.reason, result.duration, self.out_dir, list(events))
 
@@ -124,6 +118,56 @@ class CallSession:
     def close(self) -> None:
         self.timeline.close()
         self.clock.close()
+
+
+def flagship_conversation(
+    *,
+    patient_id: str,
+    call_dir: Path,
+    today: date,
+    clock: Clock,
+    timeline: Timeline,
+    engines: Engines,
+    source: AudioSource,
+    sink: AudioSink,
+    settings: ConversationSettings,
+) -> tuple[Conversation, ObjectivesMind]:
+    """The post-discharge conversation for one patient (and its mind, for the persona), with
+    its clinic database in ``call_dir``."""
+    db_path = call_dir / "clinic.sqlite3"
+    db_path.unlink(missing_ok=True)
+    mind = load_flagship_mind(patient_id, db_path, today, POST_DISCHARGE_DIR)
+    conversation = Conversation(
+        clock=clock,
+        timeline=timeline,
+        mind=mind,
+        vad=engines.new_vad(),
+        recognizer=engines.recognizer,
+        synthesizer=engines.synthesizer,
+        source=source,
+        sink=sink,
+        settings=settings,
+    )
+    return conversation, mind
+
+
+def call_outcome(
+    result: ConversationResult,
+    events: list[BaseEvent],
+    patient_id: str,
+    started: float,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The outcome record of a finished call (``started`` is its ``perf_counter`` start)."""
+    return {
+        **(extra or {}),
+        "patient_id": patient_id,
+        **result.outcome,
+        "end_reason": result.reason,
+        "duration": result.duration,
+        "turns": sum(1 for e in events if isinstance(e, Utterance) and e.role == "user"),
+        "wall_seconds": round(time.perf_counter() - started, 2),
+    }
 
 
 def _clock_label(t: float) -> str:

@@ -107,6 +107,26 @@ class Caller:
                 await asyncio.wait_for(self._new_event.wait(), left)
 
 
+async def dial(
+    http: httpx.AsyncClient, cid: str, pc: RTCPeerConnection, caller: Caller, mic: ScriptedMic
+) -> dict[str, Any]:
+    """Offer a call as a browser would (mic up, avatar video down, an "events" channel) and
+    apply the server's answer; returns the answer."""
+    pc.addTrack(mic)
+    pc.addTransceiver("video", direction="recvonly")
+    pc.createDataChannel("events").on("message", caller.on_message)
+    pc.on("track", caller.on_track)
+    await pc.setLocalDescription(await pc.createOffer())
+    r = await http.post(
+        f"/v1/conversations/{cid}/webrtc",
+        json={"sdp": pc.localDescription.sdp, "type": "offer"},
+    )
+    assert r.status_code == 200, r.text
+    answer: dict[str, Any] = r.json()
+    await pc.setRemoteDescription(RTCSessionDescription(**answer))
+    return answer
+
+
 @pytest.mark.slow
 async def test_live_call_over_webrtc(engines, tmp_path: Path):
     started = time.monotonic()
@@ -125,19 +145,8 @@ async def test_live_call_over_webrtc(engines, tmp_path: Path):
             )
             cid = created.json()["conversation_id"]
 
-            pc.addTrack(mic)
-            pc.addTransceiver("video", direction="recvonly")
-            channel = pc.createDataChannel("events")
-            channel.on("message", caller.on_message)
-            pc.on("track", caller.on_track)
-            await pc.setLocalDescription(await pc.createOffer())
-            r = await http.post(
-                f"/v1/conversations/{cid}/webrtc",
-                json={"sdp": pc.localDescription.sdp, "type": "offer"},
-            )
-            assert r.status_code == 200, r.text
-            assert r.json()["type"] == "answer"
-            await pc.setRemoteDescription(RTCSessionDescription(**r.json()))
+            answer = await dial(http, cid, pc, caller, mic)
+            assert answer["type"] == "answer"
 
             await caller.wait_for("conversation.started", 10.0)
             greeting = await caller.wait_for("conversation.utterance", 25.0, role="replica")
@@ -181,16 +190,7 @@ async def test_peer_hanging_up_ends_the_call(engines, tmp_path: Path):
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         cid = (await http.post("/v1/conversations", json={})).json()["conversation_id"]
-        pc.addTrack(ScriptedMic())
-        pc.addTransceiver("video", direction="recvonly")
-        pc.createDataChannel("events").on("message", caller.on_message)
-        pc.on("track", caller.on_track)
-        await pc.setLocalDescription(await pc.createOffer())
-        r = await http.post(
-            f"/v1/conversations/{cid}/webrtc",
-            json={"sdp": pc.localDescription.sdp, "type": "offer"},
-        )
-        await pc.setRemoteDescription(RTCSessionDescription(**r.json()))
+        await dial(http, cid, pc, caller, ScriptedMic())
         await caller.wait_for("conversation.replica.started_speaking", 15.0)
         # A second peer for the same call is refused while the first is connected.
         again = await http.post(
@@ -297,16 +297,7 @@ async def test_event_socket_and_persistence_across_a_restart(engines, tmp_path: 
             socket = AsgiSocket(app, f"/v1/conversations/{cid}/events")
             await socket.connect()  # before the call: every event arrives live
 
-            pc.addTrack(ScriptedMic())
-            pc.addTransceiver("video", direction="recvonly")
-            pc.createDataChannel("events").on("message", caller.on_message)
-            pc.on("track", caller.on_track)
-            await pc.setLocalDescription(await pc.createOffer())
-            r = await http.post(
-                f"/v1/conversations/{cid}/webrtc",
-                json={"sdp": pc.localDescription.sdp, "type": "offer"},
-            )
-            await pc.setRemoteDescription(RTCSessionDescription(**r.json()))
+            await dial(http, cid, pc, caller, ScriptedMic())
 
             await socket.wait_for(10.0, event_type="conversation.started", seq=0)
             await socket.wait_for(25.0, event_type="conversation.utterance", role="replica")

@@ -30,13 +30,13 @@ from typing import Any
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from visavis.calls import call_outcome, flagship_conversation
 from visavis.conversation import Conversation, ConversationSettings
 from visavis.engines import Engines
 from visavis.face import DEFAULT_AVATAR
-from visavis.mind import load_flagship_mind
 from visavis.paths import POST_DISCHARGE_DIR
 from visavis.runtime.clock import Clock, make_clock
-from visavis.runtime.events import BaseEvent, Utterance
+from visavis.runtime.events import BaseEvent
 from visavis.runtime.timeline import Timeline
 from visavis.server.events import EventHub
 from visavis.server.registry import ConversationRecord, ConversationRegistry
@@ -245,16 +245,13 @@ class LiveCall:
         props = self.record.request.properties
         call_dir = self.data_dir / self.id
         call_dir.mkdir(parents=True, exist_ok=True)
-        db_path = call_dir / "clinic.sqlite3"
-        db_path.unlink(missing_ok=True)
-        mind = load_flagship_mind(props.patient_id, db_path, date.today(), POST_DISCHARGE_DIR)
-        self.conversation = Conversation(
+        self.conversation, _ = flagship_conversation(
+            patient_id=props.patient_id,
+            call_dir=call_dir,
+            today=date.today(),
             clock=self.clock,
             timeline=timeline,
-            mind=mind,
-            vad=self.engines.new_vad(),
-            recognizer=self.engines.recognizer,
-            synthesizer=self.engines.synthesizer,
+            engines=self.engines,
             source=WebRTCAudioSource(self._mic),
             sink=self.agent_audio,
             settings=ConversationSettings(
@@ -271,16 +268,7 @@ class LiveCall:
         finally:
             timeline.close()
             self.clock.close()
-        outcome = {
-            "patient_id": props.patient_id,
-            **result.outcome,
-            "end_reason": result.reason,
-            "duration": result.duration,
-            "turns": sum(
-                1 for e in timeline.events if isinstance(e, Utterance) and e.role == "user"
-            ),
-            "wall_seconds": round(time.perf_counter() - started, 2),
-        }
+        outcome = call_outcome(result, timeline.events, props.patient_id, started)
         return result.reason, outcome
 
     async def _persist_loop(self) -> None:
