@@ -47,8 +47,14 @@ browser:
 	  echo "installing chromium and chromium-driver (apt) for the browser test"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
+# A private PostgreSQL for the store tests (in .pg/, port 54329); prints its URL.
+.PHONY: postgres
+postgres:
+	@bash scripts/postgres.sh
+
+# The store tests run on SQLite and on that PostgreSQL (or on VISAVIS_TEST_DATABASE_URL).
 test: setup browser lint
-	$(PY) -m pytest -q -ra
+	url="$$(bash scripts/postgres.sh)" && VISAVIS_TEST_DATABASE_URL="$$url" $(PY) -m pytest -q -ra
 
 # Without the slow end-to-end calls.
 test-fast: setup

@@ -26,15 +26,18 @@ from typing import Any, Protocol
 from visavis.mind.base import Mind, ReplyPlan
 from visavis.runtime.clock import Clock
 from visavis.runtime.events import (
+    AppendContext,
     BaseEvent,
     CallCompleted,
     ConversationEnded,
     ConversationStarted,
     Echo,
     Interrupt,
+    OverwriteContext,
     ReplicaStartedSpeaking,
     ReplicaStoppedSpeaking,
     Respond,
+    Sensitivity,
     TranscriptFinal,
     TurnDecision,
     TurnLatency,
@@ -51,7 +54,12 @@ from visavis.speech.playout import AudioSink, Playout
 from visavis.speech.speaker import Speaker, Synthesis
 from visavis.speech.tts.base import SpeechSynthesizer
 from visavis.speech.vad import VoiceActivityDetector
-from visavis.turns.baseline import BaselineTurnTaking, TurnSettings
+from visavis.turns.baseline import (
+    INTERRUPT_DELAY,
+    PAUSE_SENSITIVITY_SILENCE,
+    BaselineTurnTaking,
+    TurnSettings,
+)
 
 
 class AudioSource(Protocol):
@@ -67,6 +75,9 @@ class ConversationSettings:
     scenario: str | None = None
     #: Hard stop for the call (seconds of conversation time), as ``max_call_duration``.
     max_call_duration: float = 600.0
+    #: Free-text context for the mind (persona context plus ``conversational_context``); the
+    #: embedded objectives engine keeps it on record, an LLM mind reads it.
+    context: str = ""
     turns: TurnSettings = field(default_factory=TurnSettings)
     listener: ListenerSettings = field(default_factory=ListenerSettings)
 
@@ -126,6 +137,7 @@ class Conversation:
         self.playout = Playout(clock, timeline, sink, self.tasks)
         self.speaker = Speaker(clock, timeline, synthesizer, self.playout, self.tasks)
         # Loop state.
+        self.context = self.settings.context
         self._inbox: asyncio.Queue[BaseEvent] = asyncio.Queue()
         self._speculation: asyncio.Task[_Speculation] | None = None
         self._mind_version = 0
@@ -144,6 +156,9 @@ class Conversation:
                 Interrupt,
                 Respond,
                 Echo,
+                Sensitivity,
+                OverwriteContext,
+                AppendContext,
                 ReplicaStartedSpeaking,
                 ReplicaStoppedSpeaking,
             ),
@@ -174,8 +189,18 @@ class Conversation:
         return ConversationResult(self.mind.outcome(), self._end_reason, duration)
 
     def inject(self, event: BaseEvent) -> None:
-        """Inbound protocol events (``conversation.respond``, ``.echo``, ``.interrupt``)."""
+        """Inbound protocol events (``conversation.respond``, ``.echo``, ``.interrupt``,
+        ``.overwrite_llm_context``, ``.append_llm_context``, ``.sensitivity``)."""
         self.timeline.emit(event)
+
+    def _apply_sensitivity(self, event: Sensitivity) -> None:
+        turns = self.turns.settings
+        if event.participant_pause_sensitivity is not None:
+            turns.end_of_turn_silence = PAUSE_SENSITIVITY_SILENCE[
+                event.participant_pause_sensitivity
+            ]
+        if event.participant_interrupt_sensitivity is not None:
+            turns.barge_in_delay = INTERRUPT_DELAY[event.participant_interrupt_sensitivity]
 
     def end(self, reason: str) -> None:
         self._end_reason = reason
@@ -216,6 +241,12 @@ class Conversation:
                 await self._say(self.mind.plan(event.text, None))
             elif isinstance(event, Echo):
                 await self._say(ReplyPlan(sentences=[event.text]), commit=False)
+            elif isinstance(event, Sensitivity):
+                self._apply_sensitivity(event)
+            elif isinstance(event, OverwriteContext):
+                self.context = event.context
+            elif isinstance(event, AppendContext):
+                self.context = f"{self.context}\n{event.context}".strip()
             elif isinstance(event, ReplicaStartedSpeaking):
                 self._record_latency(event)
             elif isinstance(event, ReplicaStoppedSpeaking):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from tests.server.conftest import api_key
 
 from visavis.runtime.events import Echo, Interrupt, Respond, Utterance
 from visavis.server import create_app
@@ -18,18 +19,24 @@ from visavis.server.events import InboundError, parse_inbound
 
 @pytest.fixture
 def client(tmp_path: Path):
-    with TestClient(create_app(data_dir=tmp_path)) as client:
+    app = create_app(data_dir=tmp_path)
+    with TestClient(app, headers={"x-api-key": api_key(app)}) as client:
         yield client
+
+
+def recorded_utterances() -> list[Utterance]:
+    events = []
+    for seq, speech in enumerate(["Hello Maria.", "Hi."]):
+        events.append(
+            Utterance(role="replica" if seq == 0 else "user", speech=speech, start=0, end=1)
+        )
+        events[-1].seq = seq
+    return events
 
 
 def test_an_ended_conversation_replays_its_events_then_closes(client: TestClient):
     cid = client.post("/v1/conversations", json={}).json()["conversation_id"]
-    record = client.app.state.registry.get(cid)
-    for seq, speech in enumerate(["Hello Maria.", "Hi."]):
-        record.events.append(
-            Utterance(role="replica" if seq == 0 else "user", speech=speech, start=0, end=1)
-        )
-        record.events[-1].seq = seq
+    client.app.state.ctx.registry("default").append_events(cid, recorded_utterances())
     client.post(f"/v1/conversations/{cid}/end")
     with client.websocket_connect(f"/v1/conversations/{cid}/events") as ws:
         first, second = ws.receive_json(), ws.receive_json()
@@ -89,6 +96,44 @@ def test_unknown_conversation(client: TestClient):
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_json()
         assert closed.value.code == 4404
+
+
+def closing_error(client: TestClient, path: str, **kwargs: object) -> tuple[str, int]:
+    with client.websocket_connect(path, **kwargs) as ws:  # type: ignore[arg-type]
+        error = ws.receive_json()["error"]
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    return error, closed.value.code
+
+
+def test_the_socket_needs_a_key_or_the_join_token(client: TestClient):
+    created = client.post("/v1/conversations", json={}).json()
+    cid = created["conversation_id"]
+    client.app.state.ctx.registry("default").append_events(cid, recorded_utterances())
+    client.post(f"/v1/conversations/{cid}/end")
+    path = f"/v1/conversations/{cid}/events"
+    no_key = {"x-api-key": ""}
+    assert closing_error(client, path, headers=no_key) == ("missing_api_key", 4401)
+    assert closing_error(client, path, headers={"x-api-key": "vv_k1_nope"}) == (
+        "invalid_api_key",
+        4401,
+    )
+    # Browsers cannot set headers on a WebSocket: the key may come as a query parameter.
+    key = client.headers["x-api-key"]
+    with client.websocket_connect(f"{path}?api_key={key}", headers=no_key) as ws:
+        assert ws.receive_json()["properties"]["speech"] == "Hello Maria."
+    # The join token of conversation_url opens this conversation's socket, and no other.
+    token = created["conversation_url"].split("?t=")[1]
+    with client.websocket_connect(f"{path}?t={token}", headers=no_key) as ws:
+        assert ws.receive_json()["properties"]["speech"] == "Hello Maria."
+    other = client.post("/v1/conversations", json={}).json()["conversation_id"]
+    assert closing_error(client, f"/v1/conversations/{other}/events?t={token}", headers=no_key) == (
+        "invalid_join_token",
+        4403,
+    )
+    # Another tenant's key sees nothing: the same 404 as an id that does not exist.
+    stranger = api_key(client.app, tenant_id="other-clinic")
+    assert closing_error(client, path, headers={"x-api-key": stranger}) == ("not_found", 4404)
 
 
 def test_parse_inbound():

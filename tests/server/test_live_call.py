@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from tests.server.conftest import api_client
 
 from visavis.runtime.media import resample, rms
 from visavis.server import LiveCallOptions, create_app
@@ -134,12 +135,11 @@ async def test_live_call_over_webrtc(engines, tmp_path: Path):
     answer_48k = resample(answer_speech.samples, answer_speech.sample_rate, RATE)
 
     app = create_app(engines, data_dir=tmp_path, call_options=LiveCallOptions(video_size=256))
-    transport = httpx.ASGITransport(app=app)
     caller = Caller()
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     mic = ScriptedMic()
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        async with api_client(app) as http:
             created = await http.post(
                 "/v1/conversations", json={"properties": {"max_call_duration": 40}}
             )
@@ -185,10 +185,9 @@ async def test_live_call_over_webrtc(engines, tmp_path: Path):
 @pytest.mark.slow
 async def test_peer_hanging_up_ends_the_call(engines, tmp_path: Path):
     app = create_app(engines, data_dir=tmp_path, call_options=LiveCallOptions(video_size=128))
-    transport = httpx.ASGITransport(app=app)
     caller = Caller()
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with api_client(app) as http:
         cid = (await http.post("/v1/conversations", json={})).json()["conversation_id"]
         await dial(http, cid, pc, caller, ScriptedMic())
         await caller.wait_for("conversation.replica.started_speaking", 15.0)
@@ -290,9 +289,7 @@ async def test_event_socket_and_persistence_across_a_restart(engines, tmp_path: 
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     socket: AsgiSocket | None = None
     try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test"
-        ) as http:
+        async with api_client(app) as http:
             cid = (await http.post("/v1/conversations", json={})).json()["conversation_id"]
             socket = AsgiSocket(app, f"/v1/conversations/{cid}/events")
             await socket.connect()  # before the call: every event arrives live
@@ -340,9 +337,7 @@ async def test_event_socket_and_persistence_across_a_restart(engines, tmp_path: 
     assert [e["seq"] for e in caller.events] == seqs[: len(caller.events)]
 
     restarted = create_app(engines, data_dir=tmp_path, database_url=url)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=restarted), base_url="http://test"
-    ) as http:
+    async with api_client(restarted) as http:
         after = (await http.get(f"/v1/conversations/{cid}")).json()
     assert after["status"] == "ended" and after["end_reason"] == "ended_by_api"
     assert after["transcript"] == before["transcript"]

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-import pytest
+from tests.server.conftest import api_client
 
 from visavis.runtime.events import ConversationEnded, Utterance
 from visavis.server import StoreRegistry, create_app
@@ -33,13 +32,11 @@ def recorded_call() -> list[Utterance | ConversationEnded]:
 async def test_a_restart_loses_nothing(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'visavis.db'}"
     first = create_app(data_dir=tmp_path, database_url=url)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=first), base_url="http://test"
-    ) as http:
+    async with api_client(first) as http:
         body = {"custom_greeting": "Hi!", "properties": {"language": "english"}}
         cid = (await http.post("/v1/conversations", json=body)).json()["conversation_id"]
         # What a live call does: the timeline grows on the record, batches go to the registry.
-        registry = first.state.registry
+        registry = first.state.ctx.registry("default")
         record = registry.get(cid)
         events = recorded_call()
         record.events = events
@@ -53,9 +50,7 @@ async def test_a_restart_loses_nothing(tmp_path: Path):
         before = (await http.get(f"/v1/conversations/{cid}")).json()
 
     second = create_app(data_dir=tmp_path, database_url=url)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=second), base_url="http://test"
-    ) as http:
+    async with api_client(second) as http:
         after = (await http.get(f"/v1/conversations/{cid}")).json()
         assert after["status"] == "ended" and after["end_reason"] == "completed"
         assert after["transcript"] == before["transcript"]
@@ -86,8 +81,3 @@ def test_tenants_do_not_see_each_other(tmp_path: Path):
         assert b.get(record.conversation_id) is None
         assert b.all() == [] and [r.conversation_id for r in a.all()] == [record.conversation_id]
         assert StoreRegistry(store, "a").get(record.conversation_id) is not None
-
-
-def test_registry_or_database_url_not_both(tmp_path: Path):
-    with pytest.raises(ValueError, match="not both"):
-        create_app(registry=StoreRegistry(Store("sqlite://")), database_url="sqlite://")

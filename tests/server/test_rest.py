@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from tests.server.conftest import api_client
 
 from visavis.server import create_app
 
@@ -15,9 +17,12 @@ from visavis.server import create_app
 async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     # No engines: none of these requests needs them, and loading is left lazy.
     app = create_app(data_dir=tmp_path)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(app) as client:
         yield client
+
+
+def page_path(conversation_url: str) -> str:
+    return conversation_url.removeprefix("http://test")
 
 
 async def test_create_get_list_end(client: httpx.AsyncClient):
@@ -32,7 +37,7 @@ async def test_create_get_list_end(client: httpx.AsyncClient):
     c = created.json()
     cid = c["conversation_id"]
     assert c["status"] == "active"
-    assert c["conversation_url"] == f"http://test/call/{cid}"
+    assert c["conversation_url"].startswith(f"http://test/call/{cid}?t=")
     assert c["created_at"]
 
     got = (await client.get(f"/v1/conversations/{cid}")).json()
@@ -63,7 +68,7 @@ async def test_unknown_conversation_is_a_404_that_says_what_to_do(client: httpx.
     for method, path in [
         ("GET", "/v1/conversations/nope"),
         ("POST", "/v1/conversations/nope/end"),
-        ("GET", "/call/nope"),
+        ("DELETE", "/v1/conversations/nope"),
     ]:
         r = await client.request(method, path)
         assert r.status_code == 404, path
@@ -76,7 +81,14 @@ async def test_unknown_conversation_is_a_404_that_says_what_to_do(client: httpx.
 @pytest.mark.parametrize(
     ("body", "field", "hint"),
     [
-        ({"persona_id": "pirate"}, "body.persona_id", "post_discharge"),
+        ({"persona_id": 7}, "body.persona_id", "string"),
+        ({"replica_id": "x" * 65}, "body.replica_id", "64 characters"),
+        ({"properties": {"language": "klingon"}}, "body.properties.language", "English"),
+        (
+            {"properties": {"participant_left_timeout": -1}},
+            "body.properties.participant_left_timeout",
+            "greater",
+        ),
         ({"properties": {"max_call_duration": -5}}, "body.properties.max_call_duration", "greater"),
         ({"properties": {"patient_id": "nobody"}}, "body.properties.patient_id", "maria-lopez"),
         ({"callback_url": "not a url"}, "body.callback_url", "URL"),
@@ -105,8 +117,7 @@ async def test_bad_sdp_is_400_with_a_reason(tmp_path: Path, engines):
     # Engines passed in: the offer is checked before any media starts, but the call object
     # is made with them.
     app = create_app(engines, data_dir=tmp_path)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(app) as client:
         cid = (await client.post("/v1/conversations", json={})).json()["conversation_id"]
         r = await client.post(
             f"/v1/conversations/{cid}/webrtc", json={"sdp": "this is not sdp", "type": "offer"}
@@ -126,9 +137,66 @@ async def test_webrtc_needs_an_offer_body(client: httpx.AsyncClient):
     assert r.status_code == 400 and "offer" in r.json()["message"]
 
 
-async def test_call_page_is_served(client: httpx.AsyncClient):
+async def test_unknown_persona_and_replica_are_422_with_the_choices(client: httpx.AsyncClient):
+    r = await client.post("/v1/conversations", json={"persona_id": "pirate"})
+    assert r.status_code == 404 and "GET /v1/personas" in r.json()["message"]
+    r = await client.post("/v1/conversations", json={"face_id": "gandalf"})
+    assert r.status_code == 422 and "sam" in r.json()["message"]
+
+
+async def test_aliases_and_public_fields(client: httpx.AsyncClient):
+    body = {
+        "pal_id": "post_discharge",
+        "face_id": "lin",
+        "conversation_name": "Maria, day 2",
+        "properties": {
+            "participant_left_timeout": 30,
+            "participant_absent_timeout": 120,
+            "enable_closed_captions": True,
+        },
+    }
+    created = (await client.post("/v1/conversations", json=body)).json()
+    assert created["conversation_name"] == "Maria, day 2"
+    got = (await client.get(f"/v1/conversations/{created['conversation_id']}")).json()
+    assert got["persona_id"] == "post_discharge" and got["replica_id"] == "lin"
+    assert got["properties"]["participant_left_timeout"] == 30
+    assert got["properties"]["participant_absent_timeout"] == 120
+    assert got["properties"]["enable_closed_captions"] is True  # kept, not rejected
+
+
+async def test_delete_removes_the_conversation(client: httpx.AsyncClient):
     cid = (await client.post("/v1/conversations", json={})).json()["conversation_id"]
-    page = await client.get(f"/call/{cid}")
+    assert (await client.delete(f"/v1/conversations/{cid}")).status_code == 204
+    assert (await client.get(f"/v1/conversations/{cid}")).status_code == 404
+    assert (await client.get("/v1/conversations")).json()["total"] == 0
+
+
+async def test_verbose_get_returns_the_events(client: httpx.AsyncClient):
+    cid = (await client.post("/v1/conversations", json={})).json()["conversation_id"]
+    plain = (await client.get(f"/v1/conversations/{cid}")).json()
+    assert plain["events"] is None and plain["latencies"] == []
+    verbose = (await client.get(f"/v1/conversations/{cid}", params={"verbose": "true"})).json()
+    assert verbose["events"] == []
+
+
+async def test_participant_absent_timeout_ends_the_conversation(client: httpx.AsyncClient):
+    body = {"properties": {"participant_absent_timeout": 0.2}}
+    cid = (await client.post("/v1/conversations", json=body)).json()["conversation_id"]
+    for _ in range(50):
+        got = (await client.get(f"/v1/conversations/{cid}")).json()
+        if got["status"] == "ended":
+            break
+        await asyncio.sleep(0.05)
+    assert got["status"] == "ended" and got["end_reason"] == "participant_absent_timeout"
+
+
+async def test_call_page_is_served(client: httpx.AsyncClient):
+    created = (await client.post("/v1/conversations", json={})).json()
+    cid = created["conversation_id"]
+    # Without its join token the page does not open, even with a valid conversation id.
+    assert (await client.get(f"/call/{cid}")).status_code == 403
+    assert (await client.get(f"/call/{cid}?t=abc.def")).status_code == 403
+    page = await client.get(page_path(created["conversation_url"]))
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "/static/call.js" in page.text
     script = await client.get("/static/call.js")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from visavis.store import Base, Store
-from visavis.store.db import current_revision, head_revision
+from visavis.store.db import alembic_config, current_revision, head_revision, migrate
 
 
 def test_fresh_database_ends_at_head(db_url: str) -> None:
@@ -45,3 +46,33 @@ def test_migrated_schema_matches_the_models(store: Store) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_upgrading_from_the_first_revision_keeps_its_rows(db_url: str) -> None:
+    """A database made by 0001 gains the new tables in place; 0002 also downgrades cleanly."""
+    store = Store(db_url)
+    migrate(store.engine, "0001_initial")
+    assert "objectives" not in inspect(store.engine).get_table_names()
+    conversation = store.create_conversation("tenant-a", conversation_name="old")
+    persona = store.create_persona("tenant-a", "old persona", objectives_id="o1")
+
+    store.migrate()
+    assert current_revision(store.engine) == head_revision()
+    assert store.get_conversation("tenant-a", conversation.conversation_id).conversation_name
+    assert store.get_persona("tenant-a", persona.persona_id).objectives_id == "o1"
+    objectives = store.create_objectives("tenant-a", [{"objective_name": "x"}])
+    assert store.get_objectives("tenant-a", objectives.objectives_id).data == [
+        {"objective_name": "x"}
+    ]
+    assert store.deployment_secret("webhook_signing")
+
+    with store.engine.begin() as connection:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0001_initial")
+    tables = set(inspect(store.engine).get_table_names())
+    assert not tables & {"objectives", "guardrails", "deployment_settings"}
+    assert store.get_persona("tenant-a", persona.persona_id).persona_name == "old persona"
+    store.migrate()  # and up again
+    assert store.list_objectives("tenant-a") == []
+    store.dispose()

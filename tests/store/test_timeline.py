@@ -58,6 +58,9 @@ def one_of_each() -> list[ev.BaseEvent]:
         ev.Interrupt(reason="api"),
         ev.Respond(text="typed reply"),
         ev.Echo(text="say this"),
+        ev.OverwriteContext(context="The patient prefers mornings."),
+        ev.AppendContext(context="She has a cough."),
+        ev.Sensitivity(participant_interrupt_sensitivity="high"),
         ev.ObjectiveActivated(objective_name="confirm_identity"),
         ev.ObjectiveCompleted(
             objective_name="confirm_identity", output_variables={"dob_ok": True, "n": [1, 2]}

@@ -149,3 +149,13 @@ def render(sentences: list[str], context: dict[str, str]) -> list[str]:
         if text:
             out.append(text)
     return out
+
+
+def literal_template(text: str) -> list[str]:
+    """A template from text a client sent (a ``custom_greeting``): its known placeholders such
+    as ``{first_name}`` are filled, every other brace is kept literally, so hostile text cannot
+    reach ``str.format`` (attribute lookups like ``{0.__class__}``) or fail on a stray brace."""
+    escaped = text.replace("{", "{{").replace("}", "}}")
+    for name in PLACEHOLDERS:
+        escaped = escaped.replace("{{" + name + "}}", "{" + name + "}")
+    return [escaped]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 Role = Literal["user", "replica"]
 
@@ -164,6 +164,42 @@ class Echo(BaseEvent):
     modality: Literal["text"] = "text"
 
 
+Level = Literal["low", "medium", "high"]
+
+
+class OverwriteContext(BaseEvent):
+    """Inbound: replace the conversation's context for the mind (``overwrite_llm_context``)."""
+
+    type: Literal["conversation.overwrite_llm_context"] = "conversation.overwrite_llm_context"
+    context: str = Field(max_length=20000)
+
+
+class AppendContext(BaseEvent):
+    """Inbound: add to the conversation's context for the mind (``append_llm_context``)."""
+
+    type: Literal["conversation.append_llm_context"] = "conversation.append_llm_context"
+    context: str = Field(min_length=1, max_length=20000)
+
+
+class Sensitivity(BaseEvent):
+    """Inbound: change turn-taking live (public ``conversation.sensitivity``): how soon a pause
+    ends the user's turn, and how readily the user's speech cuts the agent off."""
+
+    type: Literal["conversation.sensitivity"] = "conversation.sensitivity"
+    participant_pause_sensitivity: Level | None = None
+    participant_interrupt_sensitivity: Level | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Sensitivity:
+        given = [self.participant_pause_sensitivity, self.participant_interrupt_sensitivity]
+        if sum(v is not None for v in given) != 1:
+            raise ValueError(
+                "set exactly one of participant_pause_sensitivity and "
+                "participant_interrupt_sensitivity (low, medium or high)"
+            )
+        return self
+
+
 # --- mind ------------------------------------------------------------------------------------
 
 
@@ -298,6 +334,9 @@ Event = Annotated[
     | Interrupt
     | Respond
     | Echo
+    | OverwriteContext
+    | AppendContext
+    | Sensitivity
     | ReplySentence
     | ObjectiveActivated
     | ObjectiveCompleted

@@ -22,13 +22,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from visavis.runtime.events import BaseEvent, Echo, Interrupt, Respond
+from visavis.runtime.events import (
+    AppendContext,
+    BaseEvent,
+    Echo,
+    Interrupt,
+    OverwriteContext,
+    Respond,
+    Sensitivity,
+)
 
 #: Inbound event types and the events they become.
 INBOUND: dict[str, type[BaseEvent]] = {
     "conversation.respond": Respond,
     "conversation.echo": Echo,
     "conversation.interrupt": Interrupt,
+    "conversation.overwrite_llm_context": OverwriteContext,
+    "conversation.append_llm_context": AppendContext,
+    "conversation.sensitivity": Sensitivity,
 }
 #: Envelope fields a client may not set through ``properties``.
 _ENVELOPE = frozenset({"type", "t", "seq", "turn_idx"})

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
@@ -33,13 +33,13 @@ from aiortc.mediastreams import MediaStreamTrack
 from visavis.calls import call_outcome, flagship_conversation
 from visavis.conversation import Conversation, ConversationSettings
 from visavis.engines import Engines
-from visavis.face import DEFAULT_AVATAR
-from visavis.paths import POST_DISCHARGE_DIR
+from visavis.mind.persona import literal_template
 from visavis.runtime.clock import Clock, make_clock
 from visavis.runtime.events import BaseEvent
 from visavis.runtime.timeline import Timeline
 from visavis.server.events import EventHub
 from visavis.server.registry import ConversationRecord, ConversationRegistry
+from visavis.server.setup import CallSetup, builtin_avatar
 from visavis.transport.webrtc import AgentAudioTrack, AvatarVideoTrack, WebRTCAudioSource
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,15 @@ class LiveCallOptions:
     persist_interval: float = 0.5
 
 
+class CallHooks(Protocol):
+    """What the server does when a call's participant joins and when the call has ended (the
+    ``system.replica_joined`` / ``system.shutdown`` webhooks)."""
+
+    async def call_joined(self, record: ConversationRecord) -> None: ...
+
+    async def call_ended(self, record: ConversationRecord) -> None: ...
+
+
 class LiveCall:
     """The WebRTC side and the conversation of one call; create and use on the event loop."""
 
@@ -82,8 +91,12 @@ class LiveCall:
         data_dir: Path,
         options: LiveCallOptions | None = None,
         hub: EventHub | None = None,
+        setup: CallSetup | None = None,
+        hooks: CallHooks | None = None,
     ) -> None:
         self.record = record
+        self.setup = setup or CallSetup(avatar=builtin_avatar())
+        self.hooks = hooks
         self.hub = hub or EventHub()
         self.registry = registry
         self.engines = engines
@@ -102,6 +115,7 @@ class LiveCall:
         self._stopped = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self._unpersisted: list[BaseEvent] = []
+        self._left_timer: asyncio.Task[None] | None = None
         self._persisting = asyncio.Lock()
 
     @property
@@ -131,9 +145,11 @@ class LiveCall:
                 "the offer has no video m-line: add a video transceiver (recvonly is enough) "
                 "so the avatar can be sent"
             )
-        avatar = self._persona_avatar()
         self.video = AvatarVideoTrack(
-            now=self._now, avatar=avatar, size=self.options.video_size, fps=self.options.fps
+            now=self._now,
+            avatar=self.setup.avatar,
+            size=self.options.video_size,
+            fps=self.options.fps,
         )
         # addTrack reuses the offered transceivers of the same kind, so the answer lines up.
         pc.addTrack(self.agent_audio)
@@ -144,13 +160,6 @@ class LiveCall:
             raise OfferError(f"no answer could be made for this offer: {exc}") from exc
         self.task = asyncio.create_task(self._run(), name=f"live-call-{self.id}")
         return pc.localDescription
-
-    def _persona_avatar(self) -> str:
-        # The mind is built later (on connect); the avatar only needs the persona file.
-        from visavis.mind.persona import load_persona
-
-        persona = load_persona(POST_DISCHARGE_DIR / "persona.yaml")
-        return persona.default_avatar or DEFAULT_AVATAR
 
     def _now(self) -> float:
         return self.clock.now() if self.clock is not None else 0.0
@@ -180,8 +189,20 @@ class LiveCall:
         log.info("conversation %s: connection %s", self.id, state)
         if state == "connected":
             self._connected.set()
+            if self._left_timer is not None:  # the peer came back in time
+                self._left_timer.cancel()
+                self._left_timer = None
+        elif state == "disconnected" and self._left_timer is None:
+            self._left_timer = asyncio.create_task(self._end_if_still_gone())
         elif state in ("failed", "closed"):
             self.end("participant_left")
+
+    async def _end_if_still_gone(self) -> None:
+        # ICE may recover from "disconnected" (a network blip); the public property
+        # participant_left_timeout says how long to wait for that before ending the call.
+        await asyncio.sleep(self.record.request.properties.participant_left_timeout)
+        if self.pc.connectionState != "connected":
+            self.end("participant_left_timeout")
 
     # --- the call -----------------------------------------------------------------------------
 
@@ -229,6 +250,8 @@ class LiveCall:
             except Exception:
                 log.exception("conversation %s: the ended record was not saved", self.id)
             self.hub.finish(self.id)
+            if self.hooks is not None:
+                await self.hooks.call_ended(self.record)
             await self._close()
 
     async def _converse(self) -> tuple[str, dict[str, Any]]:
@@ -245,7 +268,7 @@ class LiveCall:
         props = self.record.request.properties
         call_dir = self.data_dir / self.id
         call_dir.mkdir(parents=True, exist_ok=True)
-        self.conversation, _ = flagship_conversation(
+        self.conversation, mind = flagship_conversation(
             patient_id=props.patient_id,
             call_dir=call_dir,
             today=date.today(),
@@ -258,8 +281,16 @@ class LiveCall:
                 conversation_id=self.id,
                 persona_name=self.record.persona_id,
                 max_call_duration=props.max_call_duration,
+                context=self.setup.context,
+                turns=self.setup.turns,
             ),
         )
+        if self.setup.greeting:
+            mind.persona = mind.persona.model_copy(
+                update={"greeting": literal_template(self.setup.greeting)}
+            )
+        if self.hooks is not None:
+            await self.hooks.call_joined(self.record)
         if self._stop_reason is not None:  # /end raced with the connection
             self.conversation.end(self._stop_reason)
         started = time.perf_counter()
@@ -299,6 +330,8 @@ class LiveCall:
             self._backlog.append(message)
 
     async def _close(self) -> None:
+        if self._left_timer is not None:
+            self._left_timer.cancel()
         # Give the data channel a moment to carry conversation.ended before the peer goes away.
         if self.channel is not None and self.channel.readyState == "open":
             # aiortc's pc.close() tears SCTP down without draining what send() queued.

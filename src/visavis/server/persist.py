@@ -46,6 +46,8 @@ class StoreRegistry:
         row = self.store.create_conversation(
             self.tenant_id,
             persona_id=req.persona_id,
+            replica_id=req.replica_id,
+            conversation_name=req.conversation_name,
             conversational_context=req.conversational_context,
             custom_greeting=req.custom_greeting,
             callback_url=str(req.callback_url) if req.callback_url else None,
@@ -54,6 +56,7 @@ class StoreRegistry:
         # The store mints the id (same shape as the in-memory one) and the creation time.
         record.conversation_id = row.conversation_id
         record.created_at = row.created_at
+        record.tenant_id = self.tenant_id
         with self._lock:
             self._active[record.conversation_id] = record
 
@@ -89,6 +92,12 @@ class StoreRegistry:
     def append_events(self, conversation_id: str, events: Sequence[BaseEvent]) -> None:
         self.store.append_events(conversation_id, events)
 
+    def delete(self, conversation_id: str) -> None:
+        """Delete the conversation with its timeline and outcome (``NotFoundError`` if none)."""
+        self.store.delete_conversation(self.tenant_id, conversation_id)
+        with self._lock:
+            self._active.pop(conversation_id, None)
+
     # --- loading ------------------------------------------------------------------------------
 
     def _load(self, row: db.Conversation) -> ConversationRecord:
@@ -97,6 +106,7 @@ class StoreRegistry:
         return ConversationRecord(
             conversation_id=cid,
             request=_request(row),
+            tenant_id=self.tenant_id,
             created_at=row.created_at,
             status="ended" if row.status == "ended" else "active",
             events=self.store.events(cid, tenant_id=self.tenant_id),
@@ -109,6 +119,8 @@ class StoreRegistry:
 def _request(row: db.Conversation) -> CreateConversation:
     fields: dict[str, Any] = {
         "persona_id": row.persona_id,
+        "replica_id": row.replica_id,
+        "conversation_name": row.conversation_name,
         "conversational_context": row.conversational_context,
         "custom_greeting": row.custom_greeting,
         "callback_url": row.callback_url,

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from visavis.runtime.events import BaseEvent, Utterance
-from visavis.server.schemas import CreateConversation, Status, TranscriptLine
+from visavis.server.schemas import BUILTIN_PERSONA, CreateConversation, Status, TranscriptLine
 
 
 def utc_now() -> datetime:
@@ -30,6 +30,7 @@ def utc_now() -> datetime:
 class ConversationRecord:
     conversation_id: str
     request: CreateConversation
+    tenant_id: str = "default"
     created_at: datetime = field(default_factory=utc_now)
     status: Status = "active"
     #: The call's timeline, live while the call runs (the list the Timeline appends to).
@@ -40,7 +41,7 @@ class ConversationRecord:
 
     @property
     def persona_id(self) -> str:
-        return self.request.persona_id or "post_discharge"
+        return self.request.persona_id or BUILTIN_PERSONA
 
     def transcript(self) -> list[TranscriptLine]:
         # Iterate over a copy: the call's timeline may append while a request reads it.

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import db
 from .coltypes import utcnow
+from .models import Conversation, Guardrail, Objectives, Persona
 
 #: A SQLite file in the working directory, so ``visavis serve`` works with no setup.
 DEFAULT_URL = "sqlite:///visavis.db"
@@ -61,3 +62,25 @@ class StoreCore:
         """A session in one transaction: committed on success, rolled back on error."""
         with self._sessions.begin() as session:
             yield session
+
+
+# --- helpers the record kinds share ----------------------------------------------------------
+
+#: The tenant-owned kinds: read and changed only through their tenant.
+Owned = TypeVar("Owned", Persona, Conversation, Objectives, Guardrail)
+
+
+def check_fields(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    """Refuse a field name the record does not have (a typo would otherwise be dropped)."""
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise ValueError(f"unknown field(s) {unknown}; expected some of {sorted(allowed)}")
+
+
+def owned(s: Session, model: type[Owned], tenant_id: str, row_id: str) -> Owned:
+    """The row of ``tenant_id``; another tenant's row is as missing as one that never was."""
+    row = s.get(model, row_id)
+    if row is None or row.tenant_id != tenant_id:
+        what = model.__tablename__.removesuffix("s")
+        raise NotFoundError(f"{what} {row_id!r} not found")
+    return row

@@ -9,6 +9,8 @@ PERSONA = "p"
 CONVERSATION = "c"
 WEBHOOK = "w"
 API_KEY = "k"
+OBJECTIVES = "o"
+GUARDRAIL = "g"
 
 
 def new_id(prefix: str) -> str:

@@ -38,6 +38,7 @@ NAMING_CONVENTION = {
 
 ID = String(32)
 CONVERSATION_STATUSES = ("active", "ended")
+GUARDRAIL_MODALITIES = ("verbal", "visual")
 
 
 class Base(DeclarativeBase):
@@ -172,3 +173,58 @@ class ApiKey(Base):
     @staticmethod
     def new_id() -> str:
         return ids.new_id(ids.API_KEY)
+
+
+class Objectives(Base):
+    """A set of objectives a persona pursues (public ``/v2/objectives``).
+
+    ``data`` is the public list as given: dicts with ``objective_name``, ``objective_prompt``,
+    ``confirmation_mode``, ``output_variables``, ``modality``, ``next_conditional_objectives``,
+    ``next_required_objectives`` and ``callback_url``; the API layer validates them.
+    """
+
+    __tablename__ = "objectives"
+
+    objectives_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    objectives_name: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @staticmethod
+    def new_id() -> str:
+        return ids.new_id(ids.OBJECTIVES)
+
+
+class Guardrail(Base):
+    """A rule a persona keeps to, and where a breach is reported (public ``/v2/guardrails``)."""
+
+    __tablename__ = "guardrails"
+
+    guardrail_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    guardrail_name: Mapped[str] = mapped_column(String(100))
+    guardrail_prompt: Mapped[str] = mapped_column(Text)
+    # One of GUARDRAIL_MODALITIES: judged on what is said, or on what the camera shows.
+    modality: Mapped[str] = mapped_column(String(16), default="verbal")
+    callback_url: Mapped[str | None] = mapped_column(String(2048))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Whether a breach is also sent to the call's app as a message, not only to callback_url.
+    app_message: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @staticmethod
+    def new_id() -> str:
+        return ids.new_id(ids.GUARDRAIL)
+
+
+class DeploymentSetting(Base):
+    """A per-deployment value shared by every server instance, e.g. a signing secret."""
+
+    __tablename__ = "deployment_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -20,9 +20,12 @@ from sqlalchemy.orm import Session
 
 from ..runtime.events import BaseEvent, parse_event
 from .apikeys import ApiKeyMixin
-from .core import DEFAULT_URL, NotFoundError, StoreCore
+from .core import DEFAULT_URL, NotFoundError, StoreCore, check_fields, owned
+from .guardrails import GuardrailMixin
 from .models import Conversation, Outcome, Persona, TimelineEvent
+from .objectives import ObjectivesMixin
 from .outbox import OutboxMixin
+from .settings import SettingsMixin
 
 __all__ = ["DEFAULT_URL", "PERSONA_FIELDS", "NotFoundError", "Store"]
 
@@ -44,11 +47,10 @@ PERSONA_FIELDS = frozenset(
 #: bounded by how many writers overlap (in practice one worker per conversation, so rarely any).
 APPEND_ATTEMPTS = 10
 
-Owned = TypeVar("Owned", Persona, Conversation)
 
-
-class Store(OutboxMixin, ApiKeyMixin, StoreCore):
-    """Personas, conversations, timelines, outcomes, the webhook outbox and API keys.
+class Store(ObjectivesMixin, GuardrailMixin, OutboxMixin, ApiKeyMixin, SettingsMixin, StoreCore):
+    """Personas, conversations, timelines, outcomes, objectives, guardrails, the webhook outbox,
+    API keys and deployment secrets.
 
     ``url`` is any SQLAlchemy URL: a SQLite file by default, ``postgresql+psycopg://...`` in a
     multi-machine deployment, with the same code. Call ``migrate()`` once before first use.
@@ -58,7 +60,7 @@ class Store(OutboxMixin, ApiKeyMixin, StoreCore):
 
     def create_persona(self, tenant_id: str, persona_name: str, /, **fields: Any) -> Persona:
         """A new persona; ``fields`` are any of ``PERSONA_FIELDS``."""
-        _check_fields(fields, PERSONA_FIELDS)
+        check_fields(fields, PERSONA_FIELDS)
         persona = Persona(
             persona_id=Persona.new_id(),
             tenant_id=tenant_id,
@@ -72,7 +74,7 @@ class Store(OutboxMixin, ApiKeyMixin, StoreCore):
 
     def get_persona(self, tenant_id: str, persona_id: str) -> Persona:
         with self._tx() as s:
-            return _owned(s, Persona, tenant_id, persona_id)
+            return owned(s, Persona, tenant_id, persona_id)
 
     def list_personas(self, tenant_id: str, *, limit: int = 100, offset: int = 0) -> list[Persona]:
         query = (
@@ -87,9 +89,9 @@ class Store(OutboxMixin, ApiKeyMixin, StoreCore):
 
     def update_persona(self, tenant_id: str, persona_id: str, /, **changes: Any) -> Persona:
         """Replace the given fields (the API layer turns a JSON-Patch into these values)."""
-        _check_fields(changes, PERSONA_FIELDS)
+        check_fields(changes, PERSONA_FIELDS)
         with self._tx() as s:
-            persona = _owned(s, Persona, tenant_id, persona_id)
+            persona = owned(s, Persona, tenant_id, persona_id)
             for name, value in changes.items():
                 setattr(persona, name, value)
             persona.updated_at = self.clock()
@@ -97,7 +99,7 @@ class Store(OutboxMixin, ApiKeyMixin, StoreCore):
 
     def delete_persona(self, tenant_id: str, persona_id: str) -> None:
         with self._tx() as s:
-            s.delete(_owned(s, Persona, tenant_id, persona_id))
+            s.delete(owned(s, Persona, tenant_id, persona_id))
 
     # --- conversations -----------------------------------------------------------------------
 
@@ -132,7 +134,7 @@ class Store(OutboxMixin, ApiKeyMixin, StoreCore):
 
     def get_conversation(self, tenant_id: str, conversation_id: str) -> Conversation:
         with self._tx() as s:
-            return _owned(s, Conversation, tenant_id, conversation_id)
+            return owned(s, Conversation, tenant_id, conversation_id)
 
     def list_conversations(
         self, tenant_id: str, *, status: str | None = None, limit: int = 100, offset: int = 0
@@ -150,7 +152,7 @@ class Store(OutboxMixin, ApiKeyMixin, StoreCore):
     ) -> Conversation:
         """Mark the conversation ended; ending it again keeps the first time and reason."""
         with self._tx() as s:
-            conversation = _owned(s, Conversation, tenant_id, conversation_id)
+            conversation = owned(s, Conversation, tenant_id, conversation_id)
             if conversation.status != "ended":
                 conversation.status = "ended"
                 conversation.ended_at = self.clock()
@@ -160,7 +162,7 @@ class Store(OutboxMixin, ApiKeyMixin, StoreCore):
     def delete_conversation(self, tenant_id: str, conversation_id: str) -> None:
         """Delete the conversation with its timeline and outcome (queued webhooks stay)."""
         with self._tx() as s:
-            conversation = _owned(s, Conversation, tenant_id, conversation_id)
+            conversation = owned(s, Conversation, tenant_id, conversation_id)
             # Explicit, not only ON DELETE CASCADE: a SQLite file opened by another tool
             # without the foreign_keys pragma must not be left with orphans either.
             for child in (TimelineEvent, Outcome):
@@ -268,19 +270,6 @@ class Store(OutboxMixin, ApiKeyMixin, StoreCore):
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _check_fields(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:
-    unknown = sorted(set(fields) - allowed)
-    if unknown:
-        raise ValueError(f"unknown field(s) {unknown}; expected some of {sorted(allowed)}")
-
-
-def _owned(s: Session, model: type[Owned], tenant_id: str, row_id: str) -> Owned:
-    row = s.get(model, row_id)
-    if row is None or row.tenant_id != tenant_id:
-        raise NotFoundError(f"{model.__tablename__[:-1]} {row_id!r} not found")
-    return row
 
 
 def _require_conversation(

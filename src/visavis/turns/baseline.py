@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Literal
 
 from visavis.runtime.clock import Clock
 from visavis.runtime.events import (
@@ -39,6 +40,19 @@ class TurnSettings:
     reprompt_after: float = 8.0
     #: Whether user speech may cut the agent's replies at all.
     barge_in: bool = True
+    #: How long the user must keep speaking over the agent before it stops (seconds; 0: at
+    #: the VAD's onset). Longer ignores short remarks ("yeah", "right") over the agent.
+    barge_in_delay: float = 0.0
+
+
+Level = Literal["low", "medium", "high"]
+
+#: ``turn_taking_patience`` (persona layer): how long a pause must last to end the user's turn.
+PATIENCE_SILENCE: dict[Level, float] = {"low": 0.35, "medium": 0.5, "high": 0.9}
+#: ``participant_pause_sensitivity`` (live): the inverse view of the same setting.
+PAUSE_SENSITIVITY_SILENCE: dict[Level, float] = {"low": 0.9, "medium": 0.5, "high": 0.35}
+#: ``replica_interruptibility`` / ``participant_interrupt_sensitivity``: speech needed to barge in.
+INTERRUPT_DELAY: dict[Level, float] = {"low": 0.6, "medium": 0.0, "high": 0.0}
 
 
 class BaselineTurnTaking:
@@ -57,6 +71,7 @@ class BaselineTurnTaking:
         self.settings = settings or TurnSettings()
         self._endpoint: asyncio.Task[None] | None = None
         self._reprompt: asyncio.Task[None] | None = None
+        self._barge_in: asyncio.Task[None] | None = None
         self._replica_speaking = False
         self._interruptible = True
         self._user_speaking = False
@@ -78,9 +93,13 @@ class BaselineTurnTaking:
             self._cancel(self._endpoint)
             self._cancel(self._reprompt)
             if self._replica_speaking and self._interruptible and self.settings.barge_in:
-                self.timeline.emit(Interrupt(reason="barge_in"))
+                if self.settings.barge_in_delay > 0:
+                    self._barge_in = self.tasks.start(self._barge_in_later(), "barge-in")
+                else:
+                    self.timeline.emit(Interrupt(reason="barge_in"))
         elif isinstance(event, UserStoppedSpeaking):
             self._user_speaking = False
+            self._cancel(self._barge_in)
             self._cancel(self._endpoint)
             self._endpoint = self.tasks.start(self._end_of_turn(event.end), "endpoint")
         elif isinstance(event, ReplySentence):
@@ -106,6 +125,11 @@ class BaselineTurnTaking:
                     silence=round(self.clock.now() - speech_end, 4),
                 )
             )
+
+    async def _barge_in_later(self) -> None:
+        await self.clock.sleep(self.settings.barge_in_delay)
+        if self._user_speaking and self._replica_speaking and self._interruptible:
+            self.timeline.emit(Interrupt(reason="barge_in"))
 
     async def _silence_watch(self) -> None:
         await self.clock.sleep(self.settings.reprompt_after)

@@ -3,7 +3,10 @@
 "use strict";
 
 const conversationId = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
+// The join token in this page's link admits it to this one conversation (and nothing else).
+const joinToken = new URLSearchParams(location.search).get("t") || "";
 const api = `/v1/conversations/${encodeURIComponent(conversationId)}`;
+const withToken = (path) => `${path}?t=${encodeURIComponent(joinToken)}`;
 const $ = (id) => document.getElementById(id);
 let pc = null;
 let localStream = null;
@@ -65,7 +68,7 @@ async function start() {
   try {
     await pc.setLocalDescription(await pc.createOffer());
     await iceGatheringDone(pc);
-    const r = await fetch(`${api}/webrtc`, {
+    const r = await fetch(withToken(`${api}/webrtc`), {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ sdp: pc.localDescription.sdp, type: "offer" }),
@@ -97,7 +100,7 @@ function toggleMute() {
 
 async function endCall() {
   $("end").disabled = true;
-  try { await fetch(`${api}/end`, { method: "POST" }); } catch { /* the page closes anyway */ }
+  try { await fetch(withToken(`${api}/end`), { method: "POST" }); } catch { /* the page closes anyway */ }
   finish("Call ended.");
 }
 
@@ -114,4 +117,4 @@ function finish(text, isError = false) {
 $("start").onclick = start;
 $("mute").onclick = toggleMute;
 $("end").onclick = endCall;
-window.addEventListener("pagehide", () => { if (pc && !ended) navigator.sendBeacon(`${api}/end`); });
+window.addEventListener("pagehide", () => { if (pc && !ended) navigator.sendBeacon(withToken(`${api}/end`)); });

@@ -1,4 +1,7 @@
-"""Request and response bodies of the REST API (pydantic, so bad input becomes a clear 422)."""
+"""Conversation bodies of the REST API (pydantic, so bad input becomes a clear 422).
+
+Field names follow the public conversational-video API; ``pal_id`` and ``face_id`` are accepted
+as aliases of ``persona_id`` and ``replica_id``, as the public API accepts them."""
 
 from __future__ import annotations
 
@@ -6,14 +9,16 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from visavis.mind.patients import load_patients
 from visavis.paths import POST_DISCHARGE_DIR
 
-#: The personas this server can run. Only the flagship exists today; persona_id may be omitted.
-PERSONAS = ("post_discharge",)
+#: The persona shipped with visavis (files in examples/); stored personas have ``p...`` ids.
+BUILTIN_PERSONA = "post_discharge"
 DEFAULT_PATIENT = "maria-lopez"
+#: Spoken languages of the embedded models (Whisper tiny.en, an English Piper voice).
+LANGUAGES = ("english", "en")
 
 Status = Literal["active", "ended"]
 
@@ -32,6 +37,20 @@ class ConversationProperties(BaseModel):
     max_call_duration: float = Field(
         600.0, gt=0, le=4 * 3600, description="hard stop for the call, in seconds"
     )
+    participant_left_timeout: float = Field(
+        0.0,
+        ge=0,
+        le=3600,
+        description="seconds to wait for a participant whose connection dropped to come back "
+        "before the call ends (0: end at once)",
+    )
+    participant_absent_timeout: float = Field(
+        300.0,
+        gt=0,
+        le=24 * 3600,
+        description="seconds after creation by which someone must join, else the conversation ends",
+    )
+    language: str = Field("english", description="the call's language; only English for now")
     #: Which patient of the flagship persona is called (the flagship mind needs one).
     patient_id: str = DEFAULT_PATIENT
 
@@ -42,22 +61,31 @@ class ConversationProperties(BaseModel):
             raise ValueError(f"unknown patient_id {value!r}; use one of {list(known_patients())}")
         return value
 
+    @field_validator("language")
+    @classmethod
+    def _spoken_language(cls, value: str) -> str:
+        if value.strip().lower() not in LANGUAGES:
+            raise ValueError(
+                f"language {value!r} is not available: the embedded speech models are "
+                "English-only; use 'english'"
+            )
+        return "english"
+
 
 class CreateConversation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    persona_id: str | None = None
+    persona_id: str | None = Field(
+        None, validation_alias=AliasChoices("persona_id", "pal_id"), max_length=64
+    )
+    replica_id: str | None = Field(
+        None, validation_alias=AliasChoices("replica_id", "face_id"), max_length=64
+    )
+    conversation_name: str | None = Field(None, max_length=200)
     conversational_context: str | None = Field(None, max_length=20000)
     custom_greeting: str | None = Field(None, max_length=2000)
     callback_url: HttpUrl | None = None
     properties: ConversationProperties = Field(default_factory=ConversationProperties)
-
-    @field_validator("persona_id")
-    @classmethod
-    def _known_persona(cls, value: str | None) -> str | None:
-        if value is not None and value not in PERSONAS:
-            raise ValueError(f"unknown persona_id {value!r}; use one of {list(PERSONAS)}")
-        return value
 
 
 class TranscriptLine(BaseModel):
@@ -70,13 +98,28 @@ class TranscriptLine(BaseModel):
 
 class ConversationCreated(BaseModel):
     conversation_id: str
-    conversation_url: str
+    conversation_name: str | None = None
+    conversation_url: str = Field(
+        description="the call page; it carries a join token for this conversation only"
+    )
     status: Status
     created_at: datetime
 
 
+class TurnLatencyView(BaseModel):
+    """Voice-to-voice latency of one agent reply and its stages (milliseconds)."""
+
+    reply_id: str
+    voice_to_voice_ms: float
+    endpoint_ms: float
+    asr_final_ms: float
+    reply_ms: float
+    tts_first_audio_ms: float
+
+
 class ConversationView(ConversationCreated):
     persona_id: str
+    replica_id: str | None
     conversational_context: str | None
     custom_greeting: str | None
     callback_url: str | None
@@ -86,6 +129,12 @@ class ConversationView(ConversationCreated):
     end_reason: str | None = None
     transcript: list[TranscriptLine]
     outcome: dict[str, Any] | None = None
+    latencies: list[TurnLatencyView] = Field(
+        default_factory=list, description="per-turn voice-to-voice latency"
+    )
+    events: list[dict[str, Any]] | None = Field(
+        None, description="the whole timeline in the protocol envelope (with ?verbose=true)"
+    )
 
 
 class ConversationList(BaseModel):

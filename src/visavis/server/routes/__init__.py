@@ -1,0 +1,1 @@
+"""The API's routers, one resource each; ``visavis.server.app`` includes them."""
