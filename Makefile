@@ -1,5 +1,6 @@
-# visavis: `make run` sets everything up and runs the flagship demo call;
-# `make test` sets everything up and runs the linter and the tests.
+# visavis: `make run` sets everything up and starts the live-call server with the post-discharge
+# example (it prints the console link and a call link to open); `make test` sets everything up
+# and runs the linter and the tests.
 # Both are idempotent: a second run only checks that the set-up is still in place.
 
 PYTHON ?= python3
@@ -29,14 +30,18 @@ $(STAMP): pyproject.toml
 models: $(STAMP)
 	@$(VV) models install
 
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The live-call server on the embedded defaults, with a post-discharge call ready to open.
 run: setup
+	$(VV) serve --host $(HOST) --port $(PORT) --new-call
+
+serve: run
+
+# One whole simulated post-discharge call, written to $(OUT) (timeline, transcript, audio, video).
+demo: setup
 	$(VV) demo --scenario $(SCENARIO) --out $(OUT)
-
-demo: run
-
-# The live-call server (REST API, WebRTC, the call page); issue 4 makes it `make run`.
-serve: setup
-	$(VV) serve
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench
@@ -66,6 +71,7 @@ bench: setup
 	$(PY) bench/call_memory.py
 	$(PY) bench/render.py
 	$(PY) bench/lipsync.py
+	$(PY) bench/live_latency.py
 
 # The pictures and the sample call in docs/ (linked from the README).
 media: setup

@@ -53,7 +53,7 @@ from visavis.engines import Engines, load_engines
 from visavis.models import install_models
 from visavis.paths import SCENARIOS_FILE
 from visavis.runtime.clock import Clock, make_clock
-from visavis.runtime.events import BaseEvent, TurnLatency
+from visavis.runtime.events import BaseEvent, TurnLatency, UserStoppedSpeaking
 from visavis.runtime.media import AudioChunk, resample
 from visavis.server.live import LiveCall, LiveCallOptions
 from visavis.server.registry import ConversationRecord, InMemoryRegistry
@@ -80,11 +80,11 @@ TRANSPORTS = ("files", "webrtc")
 # --- measurement (shared by both transports) -------------------------------------------------
 
 
-def agent_onset(agent: np.ndarray, rate: int, after: float) -> float | None:
-    """Start of the first 10 ms window of ``agent`` at or after ``after`` above ``VOICED``."""
+def agent_onset(agent: np.ndarray, rate: int, after: float, before: float) -> float | None:
+    """Start of the first 10 ms window of ``agent`` in ``[after, before)`` above ``VOICED``."""
     win = rate // 100
     first = int(round(after * rate))
-    stop = min(len(agent), first + int(MAX_ONSET_DELAY * rate))
+    stop = min(len(agent), int(round(min(before, after + MAX_ONSET_DELAY) * rate)))
     n = max(0, stop - first) // win
     if n == 0:
         return None
@@ -99,10 +99,13 @@ def measure(
     """Per answered turn, from the caller's two-channel recording (0 sent, 1 heard) and the
     agent's first-sample times on the caller's clock, each with the agent's own VAD-to-voice."""
     rows: list[dict[str, float | str]] = []
-    for written, agent_ms in first_audio:
+    nexts = [t for t, _ in first_audio[1:]] + [float("inf")]
+    for (written, agent_ms), next_written in zip(first_audio, nexts, strict=True):
         # As voice_latency.py: the patient's last voiced window before the reply started.
         end = speech_end_before(audio[:, 0], rate, written - 0.01)
-        onset = agent_onset(audio[:, 1], rate, written)
+        # A reply cut before it was heard (the patient talked on) has no onset of its own: the
+        # search stops at the next reply's first sample rather than borrow that one's.
+        onset = agent_onset(audio[:, 1], rate, written, next_written)
         if end is None or onset is None:
             continue
         rows.append(
@@ -120,8 +123,18 @@ def measure(
 # --- (a) the files transport --------------------------------------------------------------------
 
 
+def vad_delays(events: list[BaseEvent]) -> list[float]:
+    """Per VAD end of speech, ms between where speech ended in the agent's *media* time and
+    when the event was emitted on the call's *clock*. The turn policy mixes the two (it sleeps
+    until media end + 500 ms on the clock), so a shift between them changes its real wait."""
+    return [(e.t - e.end) * 1000.0 for e in events if isinstance(e, UserStoppedSpeaking)]
+
+
 def files_call(name: str, engines: Engines, out: Path, tick: Callable[[], None]) -> CallResult:
+    events: list[BaseEvent] = []
+
     def on_event(event: BaseEvent) -> None:
+        events.append(event)
         if isinstance(event, TurnLatency):
             tick()
 
@@ -140,7 +153,8 @@ def files_call(name: str, engines: Engines, out: Path, tick: Callable[[], None])
     audio, rate = soundfile.read(str(out / "call.wav"), dtype="float32", always_2d=True)
     # The simulated line's media time is the call's clock: first_audio_at needs no mapping.
     first = [(lat.first_audio_at, lat.voice_to_voice_ms) for lat in result.latencies]
-    return CallResult(measure(audio, rate, first, name), result.problems, result.duration)
+    rows = measure(audio, rate, first, name)
+    return CallResult(rows, vad_delays(events), result.problems, result.duration)
 
 
 # --- (b) the WebRTC loopback --------------------------------------------------------------------
@@ -289,7 +303,8 @@ async def webrtc_call(
     audio = recorder.render()
     problems = check_expectations(scenario.expect, record.outcome or {}, record.events)
     duration = float((record.outcome or {}).get("duration", 0.0))
-    return CallResult(measure(audio, RATE, first, name), problems, duration)
+    rows = measure(audio, RATE, first, name)
+    return CallResult(rows, vad_delays(record.events), problems, duration)
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -298,6 +313,7 @@ async def webrtc_call(
 @dataclass
 class CallResult:
     rows: list[dict[str, float | str]]
+    vad_delays: list[float]
     problems: list[str]
     duration: float
 
@@ -307,6 +323,7 @@ class Collected:
     rows: dict[str, list[dict[str, float | str]]] = field(
         default_factory=lambda: {t: [] for t in TRANSPORTS}
     )
+    vad_delays: dict[str, list[float]] = field(default_factory=lambda: {t: [] for t in TRANSPORTS})
     calls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TRANSPORTS, 0))
     scenarios: list[str] = field(default_factory=list)
 
@@ -332,6 +349,7 @@ def collect(scenarios: list[str], min_turns: int, video_size: int, root: Path) -
                 out.mkdir(parents=True)
                 result = asyncio.run(webrtc_call(name, engines, out, video_size, tick))
             got.rows[transport] += result.rows
+            got.vad_delays[transport] += result.vad_delays
             got.calls[transport] += 1
             if name not in got.scenarios:
                 got.scenarios.append(name)
@@ -356,16 +374,30 @@ KEYS = {
     "agent_to_ear_ms": "agent's first sample written to first agent audio heard",
     "agent_vad_to_voice_ms": "the agent's own VAD end of speech to first sample "
     "(`metrics.turn_latency`)",
+    "vad_delay_ms": "the agent's VAD end of speech, clock time of the event minus media time "
+    "of the end (`user.stopped_speaking` t - end)",
 }
 
 
-def stats(rows: list[dict[str, float | str]], key: str) -> tuple[float, float, float]:
-    values = np.array([float(r[key]) for r in rows])
+def values(got: Collected, transport: str, key: str) -> np.ndarray:
+    if key == "vad_delay_ms":  # per VAD event, not per answered turn
+        return np.array(got.vad_delays[transport])
+    return np.array([float(r[key]) for r in got.rows[transport]])
+
+
+def stats(data: np.ndarray) -> tuple[float, float, float]:
     return (
-        float(np.percentile(values, 50)),
-        float(np.percentile(values, 95)),
-        float(values.max()),
+        float(np.percentile(data, 50)),
+        float(np.percentile(data, 95)),
+        float(data.max()),
     )
+
+
+def table(
+    got: Collected,
+) -> list[tuple[str, tuple[float, float, float], tuple[float, float, float]]]:
+    """(key, files p50/p95/max, webrtc p50/p95/max) per measure."""
+    return [(k, stats(values(got, "files", k)), stats(values(got, "webrtc", k))) for k in KEYS]
 
 
 def render(got: Collected, video_size: int, seconds: float, peak_rss_mb: float) -> str:
@@ -383,24 +415,30 @@ def render(got: Collected, video_size: int, seconds: float, peak_rss_mb: float) 
         "",
         "Measured at the caller: from the last 10 ms window above -40 dBFS in the audio the "
         "patient sent to the first 10 ms window above -40 dBFS of agent audio it received "
-        "(decoded frames count as heard on arrival). The difference of the percentiles is the "
-        "WebRTC transport's own cost.",
+        "(decoded frames count as heard on arrival). Which onsets answer a turn comes from the "
+        "agent's `metrics.turn_latency` (its first sample written), mapped onto the caller's "
+        "clock. The difference of the percentiles is the WebRTC transport's own cost.",
         "",
         "| measure | files p50 | p95 | max | WebRTC p50 | p95 | max | difference p50 | p95 |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for key, label in KEYS.items():
-        a, b = stats(files, key), stats(rtc, key)
-        cells = [f"{x:.0f} ms" for x in (*a, *b)]
-        lines.append(
-            f"| {label} | {' | '.join(cells)} | {b[0] - a[0]:+.0f} ms | {b[1] - a[1]:+.0f} ms |"
-        )
+    for key, a, b in table(got):
+        cells = " | ".join(f"{x:.0f} ms" for x in (*a, *b))
+        lines.append(f"| {KEYS[key]} | {cells} | {b[0] - a[0]:+.0f} ms | {b[1] - a[1]:+.0f} ms |")
     lines += [
         "",
-        "On the simulated line the agent's frames reach the patient's ear as they are written; "
-        "over WebRTC they wait for the agent track's 20 ms pacing and pre-buffer, Opus "
-        "encoding, aiortc's jitter buffer (4 packets prefetched) and decoding. The patient's "
-        "speech takes the same path the other way before the agent's VAD hears it end.",
+        "On the simulated line the agent's frames reach the patient's ear as they are written "
+        "(the files figure of the second row is the first sample's time, of the third the "
+        "leading quiet of the TTS audio). Over WebRTC they also wait for the agent track's "
+        "20 ms pacing and pre-buffer, Opus encoding, aiortc's jitter buffer (4 packets "
+        "prefetched, 80 ms) and decoding; the patient's speech takes the same path the other "
+        "way before the agent's VAD hears it end.",
+        "",
+        "The last row is a caveat on the WebRTC figures: the live call's media time (samples "
+        "counted from the first frame its audio source read) runs behind its clock by the "
+        "difference shown, and the end-of-turn rule waits until *media* end of speech + 500 ms "
+        "on the *clock*, so over WebRTC it waits that much less silence than on the simulated "
+        "line, which hides part of the transport's cost in the first row.",
     ]
     return "\n".join(lines)
 
@@ -422,24 +460,14 @@ def main() -> None:
         got = collect(args.scenarios.split(","), args.min_turns, args.video_size, Path(tmp))
     seconds = time.perf_counter() - started
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print()
-    header = "transport"
-    print(f"{header:10s} {'turns':>5s} {'p50':>8s} {'p95':>8s} {'max':>8s}   (voice to voice)")
-    for transport in TRANSPORTS:
-        p50, p95, top = stats(got.rows[transport], "voice_to_voice_ms")
-        n = len(got.rows[transport])
-        print(f"{transport:10s} {n:5d} {p50:5.0f} ms {p95:5.0f} ms {top:5.0f} ms")
-    a = stats(got.rows["files"], "voice_to_voice_ms")
-    b = stats(got.rows["webrtc"], "voice_to_voice_ms")
-    print(f"{'difference':10s} {'':5s} {b[0] - a[0]:+5.0f} ms {b[1] - a[1]:+5.0f} ms")
-    for key in KEYS:
-        if key == "voice_to_voice_ms":
-            continue
-        cells = "   ".join(
-            f"{t} p50 {stats(got.rows[t], key)[0]:4.0f} p95 {stats(got.rows[t], key)[1]:4.0f}"
-            for t in TRANSPORTS
-        )
-        print(f"  {key:22s} {cells}")
+    turns = {t: len(got.rows[t]) for t in TRANSPORTS}
+    print(f"\n{turns['files']} turns over files, {turns['webrtc']} over WebRTC (ms)")
+    print(f"{'':24s} {'files p50/p95/max':>20s} {'webrtc p50/p95/max':>20s} {'diff p50/p95':>14s}")
+    for key, a, b in table(got):
+        cell_a = "/".join(f"{x:.0f}" for x in a)
+        cell_b = "/".join(f"{x:.0f}" for x in b)
+        diff = f"{b[0] - a[0]:+.0f}/{b[1] - a[1]:+.0f}"
+        print(f"{key:24s} {cell_a:>20s} {cell_b:>20s} {diff:>14s}")
     print(f"{seconds:.0f} s in all, peak RSS {peak_rss_mb:.0f} MB")
     if not args.no_write:
         write_section("live_latency", render(got, args.video_size, seconds, peak_rss_mb))

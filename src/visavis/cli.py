@@ -1,4 +1,4 @@
-"""The ``visavis`` command: ``demo``, ``talk``, ``serve``, ``avatar`` and ``models``."""
+"""The ``visavis`` command: ``demo``, ``talk``, ``serve``, ``keys``, ``avatar`` and ``models``."""
 
 from __future__ import annotations
 
@@ -147,22 +147,6 @@ def _avatar_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from visavis.server import create_app
-
-    console.print(f"visavis is serving on http://{args.host}:{args.port}")
-    console.print(
-        "  create a call: curl -X POST "
-        f"http://{args.host}:{args.port}/v1/conversations -H 'content-type: application/json' "
-        "-d '{}'   then open its conversation_url"
-    )
-    app = create_app(preload=True, database_url=args.database_url)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
-    return 0
-
-
 def _models(args: argparse.Namespace) -> int:
     from visavis.models.install import main as models_main
 
@@ -205,15 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     _call_options(talk, "out/talk")
     talk.set_defaults(func=_talk)
 
-    serve = sub.add_parser("serve", help="run the live-call server (REST, WebRTC, call page)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
-    serve.add_argument(
-        "--database-url",
-        default="sqlite:///visavis.db",
-        help="where conversations are kept (SQLite file by default; postgresql+psycopg://...)",
-    )
-    serve.set_defaults(func=_serve)
+    from visavis.server.launch import add_commands
+
+    add_commands(sub)
 
     avatar = sub.add_parser("avatar", help="the built-in avatars: list them, render a still")
     avatar_sub = avatar.add_subparsers(dest="avatar_command", required=True)

@@ -20,9 +20,11 @@ import numpy as np
 import pytest
 import soundfile
 import uvicorn
+from tests.server.conftest import api_key
 
 from visavis.runtime.media import resample
 from visavis.server import LiveCallOptions, create_app
+from visavis.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -76,16 +78,23 @@ def test_the_call_page_holds_a_call_in_headless_chromium(engines, tmp_path: Path
     write_y4m(camera)
     patient_wav(engines, microphone)
     port = free_port()
-    app = create_app(engines, data_dir=tmp_path, call_options=LiveCallOptions(video_size=256))
+    database = f"sqlite:///{tmp_path / 'visavis.db'}"
+    app = create_app(
+        engines,
+        data_dir=tmp_path,
+        call_options=LiveCallOptions(video_size=256),
+        database_url=database,
+    )
+    key = {"x-api-key": api_key(app)}
     server = Server(app, port)
     server.start()
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         with contextlib.suppress(httpx.HTTPError):
-            httpx.get(f"{base}/v1/conversations", timeout=1.0)
+            httpx.get(f"{base}/v1/conversations", headers=key, timeout=1.0)
             break
         time.sleep(0.1)
-    created = httpx.post(f"{base}/v1/conversations", json={}, timeout=5.0).json()
+    created = httpx.post(f"{base}/v1/conversations", json={}, headers=key, timeout=5.0).json()
 
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium") or ""
@@ -133,9 +142,17 @@ def test_the_call_page_holds_a_call_in_headless_chromium(engines, tmp_path: Path
         assert "ended" in status.lower()
     finally:
         driver.quit()
-    record = httpx.get(f"{base}/v1/conversations/{created['conversation_id']}", timeout=5.0).json()
+    cid = created["conversation_id"]
+    record = httpx.get(f"{base}/v1/conversations/{cid}", headers=key, timeout=5.0).json()
     assert record["status"] == "ended"
     roles = [line["role"] for line in record["transcript"]]
     assert "user" in roles and "replica" in roles
     server.server.should_exit = True
     server.join(timeout=10)
+    # What the call left in the database, read with the server gone.
+    with Store(database) as store:
+        stored = store.transcript(cid, tenant_id="default")
+        assert any(line["role"] == "user" and "maria" in line["speech"].lower() for line in stored)
+        outcome = store.outcome(cid, tenant_id="default")
+        assert outcome is not None and outcome.raw["patient_id"] == "maria-lopez"
+        assert store.get_conversation("default", cid).end_reason == "ended_by_api"

@@ -20,11 +20,14 @@ import numpy as np
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from tests.server.conftest import api_client
+from tests.server.conftest import Receiver, api_client
 
 from visavis.runtime.media import resample, rms
 from visavis.server import LiveCallOptions, create_app
+from visavis.server.context import ServerSettings
+from visavis.server.webhooks import verify_signature
 
+SECRET = "whsec-live-test"
 RATE = 48000
 FRAME = 960  # 20 ms at 48 kHz
 
@@ -129,20 +132,26 @@ async def dial(
 
 
 @pytest.mark.slow
-async def test_live_call_over_webrtc(engines, tmp_path: Path):
+async def test_live_call_over_webrtc(engines, tmp_path: Path, receiver: Receiver):
     started = time.monotonic()
     answer_speech = engines.voice("piper", "", 0, 4.0).synthesize("Yes, this is Maria.")
     answer_48k = resample(answer_speech.samples, answer_speech.sample_rate, RATE)
 
-    app = create_app(engines, data_dir=tmp_path, call_options=LiveCallOptions(video_size=256))
+    settings = ServerSettings(webhook_secret=SECRET, webhook_poll_interval=0.1)
+    app = create_app(
+        engines, data_dir=tmp_path, call_options=LiveCallOptions(video_size=256), settings=settings
+    )
     caller = Caller()
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     mic = ScriptedMic()
     try:
         async with api_client(app) as http:
-            created = await http.post(
-                "/v1/conversations", json={"properties": {"max_call_duration": 40}}
-            )
+            body = {
+                "custom_greeting": "Hi {first_name}, it's Sam from the clinic.",
+                "callback_url": f"{receiver.base}/hooks",
+                "properties": {"max_call_duration": 40},
+            }
+            created = await http.post("/v1/conversations", json=body)
             cid = created.json()["conversation_id"]
 
             answer = await dial(http, cid, pc, caller, mic)
@@ -150,7 +159,9 @@ async def test_live_call_over_webrtc(engines, tmp_path: Path):
 
             await caller.wait_for("conversation.started", 10.0)
             greeting = await caller.wait_for("conversation.utterance", 25.0, role="replica")
-            assert "maria" in greeting["properties"]["speech"].lower()
+            assert greeting["properties"]["speech"].startswith(
+                "Hi Maria, it's Sam from the clinic."
+            )
             live = (await http.get(f"/v1/conversations/{cid}")).json()
             assert live["live"] is True and live["transcript"][0]["role"] == "replica"
 
@@ -167,10 +178,33 @@ async def test_live_call_over_webrtc(engines, tmp_path: Path):
             assert body["outcome"]["patient_id"] == "maria-lopez"
             assert body["outcome"]["turns"] >= 1
             await caller.wait_for("conversation.ended", 2.0, reason="ended_by_api")
+            # The application heard about the call: signed webhooks, delivered from the outbox.
+            for _ in range(100):
+                if len(receiver.on("/hooks")) >= 3:
+                    break
+                await asyncio.sleep(0.05)
     finally:
         await pc.close()
         for reader in caller.readers:
             reader.cancel()
+
+    hooks = {}
+    for request in receiver.on("/hooks"):
+        signature = request.headers["X-Visavis-Signature"]
+        assert verify_signature(SECRET, request.body, signature)
+        hook = json.loads(request.body)
+        assert hook["conversation_id"] == cid
+        hooks[hook["event_type"]] = hook
+    assert sorted(hooks) == [
+        "application.transcription_ready",
+        "system.replica_joined",
+        "system.shutdown",
+    ]
+    assert hooks["system.shutdown"]["properties"]["shutdown_reason"] == (
+        "end_conversation_endpoint_hit"
+    )
+    transcript = hooks["application.transcription_ready"]["properties"]["transcript"]
+    assert [line["role"] for line in transcript[:2]] == ["assistant", "user"]
 
     # Every event arrived as the public envelope, in timeline order.
     assert all(e["conversation_id"] == cid for e in caller.events)
@@ -216,8 +250,8 @@ class AsgiSocket:
     """A WebSocket client that calls the ASGI app in-process, on the test's event loop (httpx's
     ASGI transport has no WebSockets, and TestClient runs the app on another loop)."""
 
-    def __init__(self, app: Any, path: str) -> None:
-        self.app, self.path = app, path
+    def __init__(self, app: Any, path: str, key: str) -> None:
+        self.app, self.path, self.key = app, path, key
         self._to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.messages: list[dict[str, Any]] = []
@@ -233,7 +267,7 @@ class AsgiSocket:
             "raw_path": self.path.encode(),
             "root_path": "",
             "query_string": b"",
-            "headers": [(b"host", b"test")],
+            "headers": [(b"host", b"test"), (b"x-api-key", self.key.encode())],
             "server": ("test", 80),
             "client": ("127.0.0.1", 50000),
             "subprotocols": [],
@@ -291,7 +325,7 @@ async def test_event_socket_and_persistence_across_a_restart(engines, tmp_path: 
     try:
         async with api_client(app) as http:
             cid = (await http.post("/v1/conversations", json={})).json()["conversation_id"]
-            socket = AsgiSocket(app, f"/v1/conversations/{cid}/events")
+            socket = AsgiSocket(app, f"/v1/conversations/{cid}/events", http.headers["x-api-key"])
             await socket.connect()  # before the call: every event arrives live
 
             await dial(http, cid, pc, caller, ScriptedMic())
@@ -313,9 +347,21 @@ async def test_event_socket_and_persistence_across_a_restart(engines, tmp_path: 
             assert echoed["conversation_id"] == cid
             await socket.send_json({"message_type": "conversation", "event_type": "nope"})
             assert (await socket.wait_for(2.0, error="unsupported_event"))["message"]
+            # Live turn-taking and context changes land on the timeline, as every event does.
+            for event_type, props in [
+                ("conversation.sensitivity", {"participant_pause_sensitivity": "low"}),
+                ("conversation.append_llm_context", {"context": "Prefers mornings."}),
+            ]:
+                await socket.send_json(
+                    {"message_type": "conversation", "event_type": event_type, "properties": props}
+                )
+                await socket.wait_for(5.0, event_type=event_type)
+            live = app.state.ctx.calls[cid].conversation
+            assert live.turns.settings.end_of_turn_silence == 0.9
+            assert live.context.endswith("Prefers mornings.")
 
             # A late subscriber gets the past first, then (here) the end.
-            late = AsgiSocket(app, f"/v1/conversations/{cid}/events")
+            late = AsgiSocket(app, f"/v1/conversations/{cid}/events", http.headers["x-api-key"])
             await late.connect()
             await late.wait_for(2.0, speech=echo_text)
 

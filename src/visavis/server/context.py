@@ -260,6 +260,8 @@ class ServerContext:
             # The call itself must not fail over a webhook; the outbox retries what it holds.
             log.exception("conversation %s: %s not queued", record.conversation_id, event_type)
             return
+        # Started here too (idempotent): in-process test transports run no lifespan.
+        self.deliverer.start()
         self.deliverer.wake()
 
 

@@ -88,7 +88,8 @@ async function refresh() {
   const active = conversations.filter(isActive).length;
   const count = `${list.total} conversation${list.total === 1 ? "" : "s"}`;
   setStatus(active ? `${count}, ${active} active (refreshing every 3 s).` : `${count}.`);
-  if (active) timer = setTimeout(refresh, POLL_MS);
+  clearTimeout(timer); // a Refresh press may have overlapped a poll: keep one timer
+  timer = active ? setTimeout(refresh, POLL_MS) : null;
 }
 
 async function newCall() {
@@ -145,9 +146,7 @@ function el(tag, text, className) {
   return node;
 }
 
-function badge(text, kind) {
-  return el("span", text, `badge ${kind}`);
-}
+const badge = (text, kind) => el("span", text, `badge ${kind}`);
 
 function renderList() {
   const rows = conversations.map((c) => {
@@ -183,7 +182,10 @@ function renderList() {
 function renderDetail() {
   const c = conversations.find((x) => x.conversation_id === selectedId);
   $("detail").hidden = !c;
-  if (!c) return void (shown = "");
+  if (!c) {
+    shown = "";
+    return;
+  }
   const json = JSON.stringify(c);
   if (json === shown) return; // unchanged: keep the reader's place and selection
   shown = json;
@@ -215,10 +217,8 @@ function renderDetail() {
     return tr;
   });
   if (!rows.length) {
-    const td = el("td", "No measured turns yet.", "muted");
-    td.colSpan = 6;
     rows.push(el("tr"));
-    rows[0].append(td);
+    rows[0].append(Object.assign(el("td", "No measured turns yet.", "muted"), { colSpan: 6 }));
   }
   $("latencies").tBodies[0].replaceChildren(...rows);
   $("outcome").textContent = c.outcome
