@@ -1,7 +1,6 @@
 """One router shape for the stored, tenant-scoped resources that need nothing special:
 objectives and guardrails (create, list, get, JSON-Patch, delete)."""
 
-
 import asyncio
 from collections.abc import Callable
 from typing import Any
