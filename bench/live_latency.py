@@ -71,6 +71,10 @@ FRAME_SECONDS = 0.02
 VOICED = 0.01
 #: An agent onset this long after its first sample was written is not the reply's.
 MAX_ONSET_DELAY = 3.0
+#: A reply that began less than this after the patient's last voiced audio answered a pause the
+#: patient then talked on through (the hesitant patient does): its "end of speech" is not the
+#: one the agent answered, so the turn is left out on both transports.
+MIN_QUIET = 0.3
 #: A call that runs away (a patient misunderstanding in a loop) is cut here.
 MAX_CALL_SECONDS = 180.0
 
@@ -95,10 +99,12 @@ def agent_onset(agent: np.ndarray, rate: int, after: float, before: float) -> fl
 
 def measure(
     audio: np.ndarray, rate: int, first_audio: list[tuple[float, float]], scenario: str
-) -> list[dict[str, float | str]]:
+) -> tuple[list[dict[str, float | str]], int]:
     """Per answered turn, from the caller's two-channel recording (0 sent, 1 heard) and the
-    agent's first-sample times on the caller's clock, each with the agent's own VAD-to-voice."""
+    agent's first-sample times on the caller's clock, each with the agent's own VAD-to-voice;
+    and how many turns were left out as talked over."""
     rows: list[dict[str, float | str]] = []
+    talked_over = 0
     nexts = [t for t, _ in first_audio[1:]] + [float("inf")]
     for (written, agent_ms), next_written in zip(first_audio, nexts, strict=True):
         # As voice_latency.py: the patient's last voiced window before the reply started.
@@ -108,6 +114,9 @@ def measure(
         onset = agent_onset(audio[:, 1], rate, written, next_written)
         if end is None or onset is None:
             continue
+        if written - end < MIN_QUIET:
+            talked_over += 1
+            continue
         rows.append(
             {
                 "scenario": scenario,
@@ -115,9 +124,13 @@ def measure(
                 "to_agent_sample_ms": (written - end) * 1000.0,
                 "agent_to_ear_ms": (onset - written) * 1000.0,
                 "agent_vad_to_voice_ms": agent_ms,
+                # Per turn, what the agent's own figure does not cover: the transports both
+                # ways plus the TTS audio's quiet lead-in. Variations inside the agent (a slow
+                # reply, a re-prompt) cancel out here, which they do not between percentiles.
+                "outside_agent_ms": (onset - end) * 1000.0 - agent_ms,
             }
         )
-    return rows
+    return rows, talked_over
 
 
 # --- (a) the files transport --------------------------------------------------------------------
@@ -153,8 +166,8 @@ def files_call(name: str, engines: Engines, out: Path, tick: Callable[[], None])
     audio, rate = soundfile.read(str(out / "call.wav"), dtype="float32", always_2d=True)
     # The simulated line's media time is the call's clock: first_audio_at needs no mapping.
     first = [(lat.first_audio_at, lat.voice_to_voice_ms) for lat in result.latencies]
-    rows = measure(audio, rate, first, name)
-    return CallResult(rows, vad_delays(events), result.problems, result.duration)
+    rows, talked_over = measure(audio, rate, first, name)
+    return CallResult(rows, talked_over, vad_delays(events), result.problems, result.duration)
 
 
 # --- (b) the WebRTC loopback --------------------------------------------------------------------
@@ -303,8 +316,8 @@ async def webrtc_call(
     audio = recorder.render()
     problems = check_expectations(scenario.expect, record.outcome or {}, record.events)
     duration = float((record.outcome or {}).get("duration", 0.0))
-    rows = measure(audio, RATE, first, name)
-    return CallResult(rows, vad_delays(record.events), problems, duration)
+    rows, talked_over = measure(audio, RATE, first, name)
+    return CallResult(rows, talked_over, vad_delays(record.events), problems, duration)
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -313,6 +326,7 @@ async def webrtc_call(
 @dataclass
 class CallResult:
     rows: list[dict[str, float | str]]
+    talked_over: int
     vad_delays: list[float]
     problems: list[str]
     duration: float
@@ -325,6 +339,7 @@ class Collected:
     )
     vad_delays: dict[str, list[float]] = field(default_factory=lambda: {t: [] for t in TRANSPORTS})
     calls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TRANSPORTS, 0))
+    talked_over: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TRANSPORTS, 0))
     scenarios: list[str] = field(default_factory=list)
 
 
@@ -350,13 +365,15 @@ def collect(scenarios: list[str], min_turns: int, video_size: int, root: Path) -
                 result = asyncio.run(webrtc_call(name, engines, out, video_size, tick))
             got.rows[transport] += result.rows
             got.vad_delays[transport] += result.vad_delays
+            got.talked_over[transport] += result.talked_over
             got.calls[transport] += 1
             if name not in got.scenarios:
                 got.scenarios.append(name)
             v2v = [float(r["voice_to_voice_ms"]) for r in result.rows]
             median = f"median {np.median(v2v):.0f} ms" if v2v else "no turns"
+            over = f" + {result.talked_over} talked over" if result.talked_over else ""
             print(
-                f" {len(result.rows)} turns ({median}), {result.duration:.0f} s call in "
+                f" {len(result.rows)} turns{over} ({median}), {result.duration:.0f} s call in "
                 f"{time.perf_counter() - started:.0f} s, outcome ok: {not result.problems}"
                 + (f" {result.problems}" if result.problems else "")
                 + f"  [{len(got.rows[transport])}/{min_turns}]"
@@ -374,6 +391,8 @@ KEYS = {
     "agent_to_ear_ms": "agent's first sample written to first agent audio heard",
     "agent_vad_to_voice_ms": "the agent's own VAD end of speech to first sample "
     "(`metrics.turn_latency`)",
+    "outside_agent_ms": "**outside the agent**: voice to voice minus the agent's own figure, "
+    "per turn",
     "vad_delay_ms": "the agent's VAD end of speech, clock time of the event minus media time "
     "of the end (`user.stopped_speaking` t - end)",
 }
@@ -402,6 +421,7 @@ def table(
 
 def render(got: Collected, video_size: int, seconds: float, peak_rss_mb: float) -> str:
     files, rtc = got.rows["files"], got.rows["webrtc"]
+    shift = float(np.median(got.vad_delays["webrtc"]) - np.median(got.vad_delays["files"]))
     lines = [
         "## Voice-to-voice latency over WebRTC vs the files transport (real-time clock)",
         "",
@@ -417,7 +437,12 @@ def render(got: Collected, video_size: int, seconds: float, peak_rss_mb: float) 
         "patient sent to the first 10 ms window above -40 dBFS of agent audio it received "
         "(decoded frames count as heard on arrival). Which onsets answer a turn comes from the "
         "agent's `metrics.turn_latency` (its first sample written), mapped onto the caller's "
-        "clock. The difference of the percentiles is the WebRTC transport's own cost.",
+        "clock. Replies that began less than 300 ms after the patient's last voiced audio "
+        "(the agent answered a pause the patient talked on through) are left out: "
+        f"{got.talked_over['files']} over files, {got.talked_over['webrtc']} over WebRTC. "
+        "The difference of the percentiles is the WebRTC transport's own cost; the "
+        '"outside the agent" row estimates it with the agent\'s own variations (a slow '
+        "reply, a re-prompt) taken out turn by turn.",
         "",
         "| measure | files p50 | p95 | max | WebRTC p50 | p95 | max | difference p50 | p95 |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -435,10 +460,12 @@ def render(got: Collected, video_size: int, seconds: float, peak_rss_mb: float) 
         "way before the agent's VAD hears it end.",
         "",
         "The last row is a caveat on the WebRTC figures: the live call's media time (samples "
-        "counted from the first frame its audio source read) runs behind its clock by the "
-        "difference shown, and the end-of-turn rule waits until *media* end of speech + 500 ms "
-        "on the *clock*, so over WebRTC it waits that much less silence than on the simulated "
-        "line, which hides part of the transport's cost in the first row.",
+        "counted from the first frame its audio source read) is not its clock's time; the "
+        "end-of-turn rule waits until *media* end of speech + 500 ms on the *clock*, so over "
+        f"WebRTC it waited about {abs(shift):.0f} ms {'less' if shift > 0 else 'more'} silence "
+        "than on the simulated line (the p50 difference of that row), "
+        f"{'hiding that much of' if shift > 0 else 'adding that much to'} the transport's cost "
+        "in the first row.",
     ]
     return "\n".join(lines)
 
