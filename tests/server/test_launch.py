@@ -44,6 +44,8 @@ def test_keys_create_list_revoke(env: dict[str, str]):
     assert key.split("_", 2)[2] not in listed.stdout  # never the secret again
     assert visavis("keys", "revoke", key_id, "--tenant", "clinic", env=env).returncode == 0
     assert "revoked" in visavis("keys", "list", "--tenant", "clinic", env=env).stdout
+    secret = visavis("keys", "webhook-secret", env=env).stdout.strip()
+    assert len(secret) >= 32 and visavis("keys", "webhook-secret", env=env).stdout.strip() == secret
     wrong = visavis("keys", "revoke", key_id, "--tenant", "other", env=env)
     assert wrong.returncode == 2 and "no key" in wrong.stderr
 

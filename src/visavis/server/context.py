@@ -40,6 +40,9 @@ from visavis.store import Store
 
 log = logging.getLogger(__name__)
 
+#: The deployment secret (kept in the database) that signs webhooks.
+WEBHOOK_SECRET_NAME = "webhook_signing"
+
 #: How long a checked API key is trusted without asking the database again (a revoked key
 #: stops working within this time).
 KEY_CACHE_SECONDS = 30.0
@@ -103,7 +106,7 @@ class ServerContext:
     def __post_init__(self) -> None:
         self.scratch = self.settings.data_dir or Path(tempfile.mkdtemp(prefix="visavis-server-"))
         self.tokens = JoinTokens(self.store.deployment_secret("join_token"))
-        secret = self.settings.webhook_secret or self.store.deployment_secret("webhook_signing")
+        secret = self.settings.webhook_secret or self.store.deployment_secret(WEBHOOK_SECRET_NAME)
         self.webhooks = WebhookNotifier(self.store)
         self.deliverer = WebhookDeliverer(
             self.store, secret, poll_interval=self.settings.webhook_poll_interval

@@ -79,7 +79,10 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     revoke = keys_sub.add_parser("revoke", help="revoke a key by its id (kNNN...)")
     revoke.add_argument("key_id")
     revoke.add_argument("--tenant", default=DEV_TENANT)
-    for command in (create, listing, revoke):
+    secret = keys_sub.add_parser(
+        "webhook-secret", help="print the secret that signs this deployment's webhooks"
+    )
+    for command in (create, listing, revoke, secret):
         _database_option(command)
         command.set_defaults(func=_keys)
 
@@ -101,6 +104,12 @@ def _keys(args: argparse.Namespace) -> int:
             key = store.create_api_key(args.tenant, args.name)
             console.print(f"created a key for tenant {args.tenant!r}; it is shown only this once:")
             print(key)  # stdout alone, so scripts can capture it
+        elif args.keys_command == "webhook-secret":
+            from visavis.server.context import WEBHOOK_SECRET_NAME
+
+            if os.environ.get("VISAVIS_WEBHOOK_SECRET"):
+                console.print("VISAVIS_WEBHOOK_SECRET is set: the server signs with that instead")
+            print(store.deployment_secret(WEBHOOK_SECRET_NAME))  # stdout alone, for scripts
         elif args.keys_command == "list":
             for row in store.list_api_keys(args.tenant):
                 state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
@@ -132,6 +141,7 @@ def _serve(args: argparse.Namespace) -> int:
         preload=True,
         cors_origins=tuple(args.cors_origin),
         max_body_bytes=args.max_body,
+        webhook_secret=os.environ.get("VISAVIS_WEBHOOK_SECRET") or None,
     )
     app = create_app(settings=settings)
     ctx = app.state.ctx
