@@ -46,9 +46,15 @@ class ScriptedMic(MediaStreamTrack):
     def play(self, samples: np.ndarray) -> None:
         self._queue = np.concatenate([self._queue, samples.astype(np.float32)])
 
+    def vanish(self) -> None:
+        """Stop sending without a goodbye, as a closed laptop or a lost network does."""
+        self._gone = asyncio.Event()
+
     async def recv(self) -> av.AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
+        if getattr(self, "_gone", None) is not None:
+            await self._gone.wait()  # never set: no more frames
         if self._start is None:
             self._start = time.monotonic()
         else:
@@ -390,3 +396,33 @@ async def test_event_socket_and_persistence_across_a_restart(engines, tmp_path: 
     assert echo_text in [line["speech"] for line in after["transcript"]]
     assert after["outcome"] == before["outcome"]
     assert after["ended_at"] == before["ended_at"]
+
+
+@pytest.mark.slow
+async def test_a_caller_who_vanishes_is_let_go_after_participant_left_timeout(
+    engines, tmp_path: Path
+):
+    options = LiveCallOptions(video_size=128, silent_peer=1.0)
+    app = create_app(engines, data_dir=tmp_path, call_options=options)
+    caller = Caller()
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    mic = ScriptedMic()
+    try:
+        async with api_client(app) as http:
+            body = {"properties": {"participant_left_timeout": 1.5}}
+            cid = (await http.post("/v1/conversations", json=body)).json()["conversation_id"]
+            await dial(http, cid, pc, caller, mic)
+            await caller.wait_for("conversation.replica.started_speaking", 15.0)
+            mic.vanish()
+            vanished = time.monotonic()
+            ended = await caller.wait_for("conversation.ended", 15.0)
+            waited = time.monotonic() - vanished
+            assert ended["properties"]["reason"] == "participant_left_timeout"
+            # Not before the silence (1 s) plus the timeout (1.5 s), and not long after.
+            assert 2.4 <= waited <= 6.0, waited
+            got = (await http.get(f"/v1/conversations/{cid}")).json()
+            assert got["status"] == "ended" and got["end_reason"] == "participant_left_timeout"
+    finally:
+        await pc.close()
+        for reader in caller.readers:
+            reader.cancel()

@@ -69,6 +69,9 @@ class LiveCallOptions:
     connect_timeout: float = 30.0
     #: Timeline events are handed to the registry in batches at most this often (seconds).
     persist_interval: float = 0.5
+    #: Seconds without caller audio after which the caller is taken to have left (then
+    #: ``participant_left_timeout`` more before the call ends).
+    silent_peer: float = 2.0
 
 
 class CallHooks(Protocol):
@@ -115,7 +118,6 @@ class LiveCall:
         self._stopped = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self._unpersisted: list[BaseEvent] = []
-        self._left_timer: asyncio.Task[None] | None = None
         self._persisting = asyncio.Lock()
 
     @property
@@ -189,20 +191,22 @@ class LiveCall:
         log.info("conversation %s: connection %s", self.id, state)
         if state == "connected":
             self._connected.set()
-            if self._left_timer is not None:  # the peer came back in time
-                self._left_timer.cancel()
-                self._left_timer = None
-        elif state == "disconnected" and self._left_timer is None:
-            self._left_timer = asyncio.create_task(self._end_if_still_gone())
         elif state in ("failed", "closed"):
             self.end("participant_left")
 
-    async def _end_if_still_gone(self) -> None:
-        # ICE may recover from "disconnected" (a network blip); the public property
-        # participant_left_timeout says how long to wait for that before ending the call.
-        await asyncio.sleep(self.record.request.properties.participant_left_timeout)
-        if self.pc.connectionState != "connected":
-            self.end("participant_left_timeout")
+    async def _watch_presence(self, source: WebRTCAudioSource) -> None:
+        """End the call when the caller's audio stops arriving for ``SILENT_PEER`` seconds plus
+        ``participant_left_timeout`` (a closed tab or a lost network sends no BYE; aiortc
+        itself only gives up after 30 s of failed ICE consent checks). A muted browser
+        microphone still sends (silent) frames, so silence on the wire means gone."""
+        grace = self.options.silent_peer + self.record.request.properties.participant_left_timeout
+        while True:
+            await asyncio.sleep(0.25)
+            last = source.last_frame_at
+            if last is not None and time.monotonic() - last > grace:
+                timeout = self.record.request.properties.participant_left_timeout
+                self.end("participant_left_timeout" if timeout > 0 else "participant_left")
+                return
 
     # --- the call -----------------------------------------------------------------------------
 
@@ -268,6 +272,7 @@ class LiveCall:
         props = self.record.request.properties
         call_dir = self.data_dir / self.id
         call_dir.mkdir(parents=True, exist_ok=True)
+        source = WebRTCAudioSource(self._mic)
         self.conversation, mind = flagship_conversation(
             patient_id=props.patient_id,
             call_dir=call_dir,
@@ -275,7 +280,7 @@ class LiveCall:
             clock=self.clock,
             timeline=timeline,
             engines=self.engines,
-            source=WebRTCAudioSource(self._mic),
+            source=source,
             sink=self.agent_audio,
             settings=ConversationSettings(
                 conversation_id=self.id,
@@ -294,9 +299,11 @@ class LiveCall:
         if self._stop_reason is not None:  # /end raced with the connection
             self.conversation.end(self._stop_reason)
         started = time.perf_counter()
+        presence = asyncio.create_task(self._watch_presence(source), name=f"presence-{self.id}")
         try:
             result = await self.conversation.run()
         finally:
+            presence.cancel()
             timeline.close()
             self.clock.close()
         outcome = call_outcome(result, timeline.events, props.patient_id, started)
@@ -330,8 +337,6 @@ class LiveCall:
             self._backlog.append(message)
 
     async def _close(self) -> None:
-        if self._left_timer is not None:
-            self._left_timer.cancel()
         # Give the data channel a moment to carry conversation.ended before the peer goes away.
         if self.channel is not None and self.channel.readyState == "open":
             # aiortc's pc.close() tears SCTP down without draining what send() queued.

@@ -83,6 +83,9 @@ class WebRTCAudioSource:
         self.gap_seconds = 0.0
         self._resampler: StreamResampler | None = None
         self._next_pts: int | None = None
+        #: ``time.monotonic()`` of the last frame received (None before the first): browsers
+        #: send frames even when muted, so a long silence on the wire means the peer is gone.
+        self.last_frame_at: float | None = None
 
     async def chunks(self) -> AsyncIterator[AudioChunk]:
         pending = np.zeros(0, dtype=np.float32)
@@ -94,6 +97,7 @@ class WebRTCAudioSource:
                 break
             if not isinstance(frame, av.AudioFrame):
                 continue  # an encoded packet would mean a misconfigured receiver; skip it
+            self.last_frame_at = time.monotonic()
             pending = np.concatenate([pending, self._convert(frame)])
             n = self.chunk_samples
             while len(pending) >= n:
