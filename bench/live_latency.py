@@ -340,6 +340,8 @@ class Collected:
     vad_delays: dict[str, list[float]] = field(default_factory=lambda: {t: [] for t in TRANSPORTS})
     calls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TRANSPORTS, 0))
     talked_over: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TRANSPORTS, 0))
+    #: Scenarios whose call missed its expected outcome, per transport.
+    missed: dict[str, list[str]] = field(default_factory=lambda: {t: [] for t in TRANSPORTS})
     scenarios: list[str] = field(default_factory=list)
 
 
@@ -366,6 +368,8 @@ def collect(scenarios: list[str], min_turns: int, video_size: int, root: Path) -
             got.rows[transport] += result.rows
             got.vad_delays[transport] += result.vad_delays
             got.talked_over[transport] += result.talked_over
+            if result.problems:
+                got.missed[transport].append(name)
             got.calls[transport] += 1
             if name not in got.scenarios:
                 got.scenarios.append(name)
@@ -442,7 +446,9 @@ def render(got: Collected, video_size: int, seconds: float, peak_rss_mb: float) 
         f"{got.talked_over['files']} over files, {got.talked_over['webrtc']} over WebRTC. "
         "The difference of the percentiles is the WebRTC transport's own cost; the "
         '"outside the agent" row estimates it with the agent\'s own variations (a slow '
-        "reply, a re-prompt) taken out turn by turn.",
+        "reply, a re-prompt) taken out turn by turn. Calls that missed their scenario's "
+        f"expected outcome: files {', '.join(got.missed['files']) or 'none'}, WebRTC "
+        f"{', '.join(got.missed['webrtc']) or 'none'}.",
         "",
         "| measure | files p50 | p95 | max | WebRTC p50 | p95 | max | difference p50 | p95 |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -465,7 +471,8 @@ def render(got: Collected, video_size: int, seconds: float, peak_rss_mb: float) 
         f"WebRTC it waited about {abs(shift):.0f} ms {'less' if shift > 0 else 'more'} silence "
         "than on the simulated line (the p50 difference of that row), "
         f"{'hiding that much of' if shift > 0 else 'adding that much to'} the transport's cost "
-        "in the first row.",
+        "in the first row. A shorter wait also lets the agent answer into pauses shorter than "
+        "the 500 ms it means to wait for (the talked-over turns counted above).",
     ]
     return "\n".join(lines)
 

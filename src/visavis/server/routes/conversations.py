@@ -51,7 +51,8 @@ def view(
         custom_greeting=req.custom_greeting,
         callback_url=str(req.callback_url) if req.callback_url else None,
         properties=req.properties.model_dump(mode="json"),
-        live=record.conversation_id in ctx.calls,
+        # The call task outlives the record's end by its teardown; ended is not live.
+        live=record.conversation_id in ctx.calls and record.status != "ended",
         ended_at=record.ended_at,
         end_reason=record.end_reason,
         transcript=record.transcript(),
