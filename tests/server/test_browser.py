@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -67,11 +68,38 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_the_call_page_holds_a_call_in_headless_chromium(engines, tmp_path: Path):
+def chromium(tmp_path: Path, size: tuple[int, int], *flags: str) -> Any:
+    """Headless Chromium through chromedriver, its viewport exactly ``size``."""
     if not shutil.which("chromium") or not shutil.which("chromedriver"):
         pytest.fail("chromium and chromedriver are missing: `make test` installs them")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or ""
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--window-size={size[0]},{size[1]}",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        *flags,
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    # The viewport itself at that size, whatever the window decorations take.
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": False},
+    )
+    return driver
+
+
+def test_the_call_page_holds_a_call_in_headless_chromium(engines, tmp_path: Path):
     from selenium.webdriver.common.by import By
 
     camera, microphone = tmp_path / "camera.y4m", tmp_path / "mic.wav"
@@ -96,26 +124,15 @@ def test_the_call_page_holds_a_call_in_headless_chromium(engines, tmp_path: Path
         time.sleep(0.1)
     created = httpx.post(f"{base}/v1/conversations", json={}, headers=key, timeout=5.0).json()
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or ""
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1000,1000",
+    driver = chromium(
+        tmp_path,
+        (1000, 1000),
         "--autoplay-policy=no-user-gesture-required",
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={camera}",
         f"--use-file-for-fake-audio-capture={microphone}",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    )
     try:
         driver.get(created["conversation_url"])
         driver.find_element(By.ID, "start").click()

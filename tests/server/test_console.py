@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.server.conftest import api_key
-from tests.server.test_browser import Server, free_port
+from tests.server.test_browser import Server, chromium, free_port
 
 from visavis.runtime.clock import VirtualClock
 from visavis.runtime.events import (
@@ -119,35 +118,6 @@ async def recorded_call(conversation_id: str) -> list[BaseEvent]:
     return timeline.events
 
 
-def chromium(tmp_path: Path) -> Any:
-    if not shutil.which("chromium") or not shutil.which("chromedriver"):
-        pytest.fail("chromium and chromedriver are missing: `make browser` installs them")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or ""
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,800",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    # The viewport itself 1280x800, whatever the window decorations take.
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False},
-    )
-    return driver
-
-
 def test_the_console_shows_a_finished_call_and_refuses_a_wrong_key(tmp_path: Path):
     import asyncio
 
@@ -180,7 +150,7 @@ def test_the_console_shows_a_finished_call_and_refuses_a_wrong_key(tmp_path: Pat
         record.mark_ended("completed", OUTCOME)
         registry.save(record)
 
-        driver = chromium(tmp_path)
+        driver = chromium(tmp_path, (1280, 800))
         wait = WebDriverWait(driver, 10, poll_frequency=0.1)
         driver.get(f"{base}/console#key={key}")
         row = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#conversations tbody tr"))

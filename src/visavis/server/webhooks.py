@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -24,6 +22,22 @@ from urllib.parse import urlsplit
 import httpx
 
 from visavis.store import MAX_ATTEMPTS, Store, WebhookOutbox
+from visavis.webhook_signature import (
+    SIGNATURE_HEADER,
+    WEBHOOK_ID_HEADER,
+    sign,
+    verify_signature,
+)
+
+__all__ = [
+    "SIGNATURE_HEADER",
+    "WEBHOOK_ID_HEADER",
+    "WebhookDeliverer",
+    "WebhookNotifier",
+    "build_envelope",
+    "sign",
+    "verify_signature",
+]
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +50,6 @@ EVENT_TYPES = frozenset(
         "application.perception_analysis",
     }
 )
-WEBHOOK_ID_HEADER = "X-Visavis-Webhook-Id"
-SIGNATURE_HEADER = "X-Visavis-Signature"
 
 
 def build_envelope(
@@ -92,35 +104,7 @@ class WebhookNotifier:
         self.store.enqueue_webhook(url, event_type, body, conversation_id=conversation_id)
 
 
-# --- signing ---------------------------------------------------------------------------------
-
-
-def sign(secret: str, body: bytes, timestamp: int) -> str:
-    """The ``X-Visavis-Signature`` value: the time is signed too, so a capture cannot be
-    replayed after ``tolerance`` (Stripe's scheme, familiar to receivers)."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
-
-
-def verify_signature(
-    secret: str, body: bytes, header: str, *, tolerance: float = 300, now: float | None = None
-) -> bool:
-    """True if ``header`` signs exactly ``body`` with ``secret`` within ``tolerance`` seconds."""
-    try:
-        fields = [part.split("=", 1) for part in header.split(",")]
-        timestamps = [int(v) for k, v in fields if k.strip() == "t"]
-        candidates = [v.strip() for k, v in fields if k.strip() == "v1"]
-    except ValueError:  # a part without "=", or a non-integer time
-        return False
-    if len(timestamps) != 1 or not candidates:
-        return False
-    t = timestamps[0]
-    if abs((time.time() if now is None else now) - t) > tolerance:
-        return False
-    expected = sign(secret, body, t).rsplit("v1=", 1)[1]
-    # Several v1 values are allowed so a receiver can accept during a secret rotation.
-    # Bytes, not str: compare_digest refuses non-ASCII str, and a header is attacker input.
-    return any(hmac.compare_digest(expected.encode(), c.encode()) for c in candidates)
+# --- the body ------------------------------------------------------------------------------
 
 
 def _serialize(body: Mapping[str, Any]) -> bytes:
