@@ -137,6 +137,17 @@ async def dial(
     return answer
 
 
+async def until_ended(http: httpx.AsyncClient, cid: str, timeout: float = 15.0) -> dict[str, Any]:
+    """The conversation once its record says ended (the call saves it after its last event)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = (await http.get(f"/v1/conversations/{cid}")).json()
+        if body["status"] == "ended" or time.monotonic() > deadline:
+            assert body["status"] == "ended", body
+            return body
+        await asyncio.sleep(0.1)
+
+
 @pytest.mark.slow
 async def test_live_call_over_webrtc(engines, tmp_path: Path, receiver: Receiver):
     started = time.monotonic()
@@ -240,13 +251,7 @@ async def test_peer_hanging_up_ends_the_call(engines, tmp_path: Path):
         await pc.close()  # RTCP BYE: the server's microphone track ends
         for reader in caller.readers:
             reader.cancel()
-        deadline = time.monotonic() + 15.0
-        while time.monotonic() < deadline:
-            body = (await http.get(f"/v1/conversations/{cid}")).json()
-            if body["status"] == "ended":
-                break
-            await asyncio.sleep(0.1)
-        assert body["status"] == "ended", body
+        body = await until_ended(http, cid)
         assert body["end_reason"] == "participant_left"
         assert body["outcome"]["end_reason"] == "participant_left"
         assert body["live"] is False
@@ -420,8 +425,8 @@ async def test_a_caller_who_vanishes_is_let_go_after_participant_left_timeout(
             assert ended["properties"]["reason"] == "participant_left_timeout"
             # Not before the silence (1 s) plus the timeout (1.5 s), and not long after.
             assert 2.4 <= waited <= 6.0, waited
-            got = (await http.get(f"/v1/conversations/{cid}")).json()
-            assert got["status"] == "ended" and got["end_reason"] == "participant_left_timeout"
+            got = await until_ended(http, cid, 5.0)
+            assert got["end_reason"] == "participant_left_timeout"
     finally:
         await pc.close()
         for reader in caller.readers:

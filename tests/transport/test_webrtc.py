@@ -244,6 +244,16 @@ async def test_source_converts_to_16k_mono_and_fills_lost_frames_with_silence():
     assert np.abs(gap).max() < 0.02
 
 
+async def test_source_media_time_starts_at_the_clock_when_the_first_frame_arrives():
+    # The turns stage waits on the conversation clock for silence after a media-time speech
+    # end: both must share an origin, or every pause looks longer by the connection delay.
+    source = WebRTCAudioSource(FakeOpusTrack(frames=10, lost=0), now=lambda: 3.0)
+    chunks = [chunk async for chunk in source.chunks()]
+    assert source.origin == pytest.approx(3.0 - 0.02)  # the first frame was 20 ms of audio
+    assert chunks[0].start == pytest.approx(2.98)
+    assert chunks[-1].start == pytest.approx(2.98 + 0.02 * (len(chunks) - 1))
+
+
 async def test_paced_writes_at_48k_come_out_without_holes():
     # The playout writes 20 ms frames on its own 20 ms ticks, out of phase with recv(); the
     # prebuffer must absorb that so a sentence leaves as one unbroken run of audio.

@@ -272,7 +272,7 @@ class LiveCall:
         props = self.record.request.properties
         call_dir = self.data_dir / self.id
         call_dir.mkdir(parents=True, exist_ok=True)
-        source = WebRTCAudioSource(self._mic)
+        source = WebRTCAudioSource(self._mic, now=self.clock.now)
         self.conversation, mind = flagship_conversation(
             patient_id=props.patient_id,
             call_dir=call_dir,

@@ -65,6 +65,12 @@ class WebRTCAudioSource:
     ``start`` counts samples from the first frame received. When the sender's timestamps jump
     forward (lost packets that the jitter buffer skipped), the gap is filled with silence up to
     ``max_gap_seconds`` so media time stays aligned with the caller's.
+
+    With ``now`` (the conversation clock), media time starts at the clock's reading when the
+    first frame arrives instead of at 0, so the turn-taking stage, which waits on the clock for
+    silence after ``speech_end`` (media time), measures real silence: counted from 0, every
+    audio time would lag the clock by however long the first frame took to arrive (0.1-0.2 s),
+    and pauses would look that much longer.
     """
 
     def __init__(
@@ -72,6 +78,7 @@ class WebRTCAudioSource:
         track: MediaStreamTrack,
         chunk_seconds: float = 0.02,
         max_gap_seconds: float = 1.0,
+        now: Callable[[], float] | None = None,
     ) -> None:
         if track.kind != "audio":
             raise ValueError(f"WebRTCAudioSource needs an audio track, got {track.kind!r}")
@@ -83,6 +90,9 @@ class WebRTCAudioSource:
         self.gap_seconds = 0.0
         self._resampler: StreamResampler | None = None
         self._next_pts: int | None = None
+        self._now = now
+        #: Media time of the first sample (the clock's reading at the first frame, or 0).
+        self.origin = 0.0
         #: ``time.monotonic()`` of the last frame received (None before the first): browsers
         #: send frames even when muted, so a long silence on the wire means the peer is gone.
         self.last_frame_at: float | None = None
@@ -97,11 +107,14 @@ class WebRTCAudioSource:
                 break
             if not isinstance(frame, av.AudioFrame):
                 continue  # an encoded packet would mean a misconfigured receiver; skip it
+            if self.last_frame_at is None and self._now is not None:
+                # The frame's audio was captured a frame's duration before it arrived.
+                self.origin = max(0.0, self._now() - frame.samples / frame.sample_rate)
             self.last_frame_at = time.monotonic()
             pending = np.concatenate([pending, self._convert(frame)])
             n = self.chunk_samples
             while len(pending) >= n:
-                yield AudioChunk(pending[:n], SPEECH_RATE, emitted / SPEECH_RATE)
+                yield AudioChunk(pending[:n], SPEECH_RATE, self.origin + emitted / SPEECH_RATE)
                 pending = pending[n:]
                 emitted += n
         if self._resampler is not None:
@@ -110,7 +123,7 @@ class WebRTCAudioSource:
             # The last partial chunk is padded: downstream stages expect whole chunks.
             padded = np.zeros(self.chunk_samples, dtype=np.float32)
             padded[: len(pending)] = pending[: self.chunk_samples]
-            yield AudioChunk(padded, SPEECH_RATE, emitted / SPEECH_RATE)
+            yield AudioChunk(padded, SPEECH_RATE, self.origin + emitted / SPEECH_RATE)
 
     def _convert(self, frame: av.AudioFrame) -> np.ndarray:
         rate = frame.sample_rate
