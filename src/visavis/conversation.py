@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from visavis.mind.base import Mind, ReplyPlan
+from visavis.perception.kit import PerceptionKit
+from visavis.perception.stage import PerceptionStage
+from visavis.perception.summary import TurnPerception
 from visavis.runtime.clock import Clock
 from visavis.runtime.events import (
     AppendContext,
@@ -34,6 +37,7 @@ from visavis.runtime.events import (
     Echo,
     Interrupt,
     OverwriteContext,
+    PerceptionAnalysis,
     ReplicaStartedSpeaking,
     ReplicaStoppedSpeaking,
     Respond,
@@ -45,7 +49,7 @@ from visavis.runtime.events import (
     UserStoppedSpeaking,
     Utterance,
 )
-from visavis.runtime.media import AudioChunk
+from visavis.runtime.media import AudioChunk, VideoFrame
 from visavis.runtime.tasks import TaskOwner, cancel_and_wait
 from visavis.runtime.timeline import Timeline
 from visavis.speech.asr.base import SpeechRecognizer
@@ -89,6 +93,7 @@ class _Speculation:
     first: Synthesis | None = None
     reply_ms: float = 0.0
     mind_version: int = 0
+    seen: TurnPerception | None = None
 
 
 @dataclass
@@ -122,6 +127,8 @@ class Conversation:
         source: AudioSource,
         sink: AudioSink,
         settings: ConversationSettings | None = None,
+        perception: PerceptionKit | None = None,
+        camera: AsyncIterator[VideoFrame] | None = None,
     ) -> None:
         self.clock = clock
         self.timeline = timeline
@@ -136,6 +143,19 @@ class Conversation:
         self.turns = BaselineTurnTaking(clock, timeline, self.tasks, self.settings.turns)
         self.playout = Playout(clock, timeline, sink, self.tasks)
         self.speaker = Speaker(clock, timeline, synthesizer, self.playout, self.tasks)
+        kit = perception or PerceptionKit()
+        # Beside the loop, never in its way: frames are analysed off the loop, and the stage
+        # only adds cues to the timeline and answers turn_summary() when a turn is answered.
+        self.perception = PerceptionStage(
+            clock,
+            timeline,
+            self.tasks,
+            analyzer=kit.analyzer,
+            prosody=kit.prosody,
+            summarize=kit.summarize,
+            settings=kit.settings,
+        )
+        self.camera = camera
         # Loop state.
         self.context = self.settings.context
         self._inbox: asyncio.Queue[BaseEvent] = asyncio.Queue()
@@ -177,6 +197,8 @@ class Conversation:
             )
         )
         self.tasks.start(self._hear(), "hear")
+        if self.camera is not None:
+            self.tasks.start(self.perception.watch(self.camera), "camera")
         self.tasks.start(self._react(), "react")
         self.tasks.start(self._deadline(), "deadline")
         self.tasks.start(self._say(self.mind.greet()), "greet")
@@ -185,6 +207,7 @@ class Conversation:
         finally:
             await self.tasks.aclose()
         duration = round(self.clock.now(), 4)
+        self.timeline.emit(PerceptionAnalysis(analysis=self.perception.report(duration)))
         self.timeline.emit(ConversationEnded(reason=self._end_reason, duration=duration))
         return ConversationResult(self.mind.outcome(), self._end_reason, duration)
 
@@ -209,6 +232,7 @@ class Conversation:
     async def _hear(self) -> None:
         async for chunk in self.source.chunks():
             self.listener.push(chunk)
+            self.perception.push_audio(chunk)
         # The caller hung up (or the input file ended): finish what is being said, then stop.
         await self.playout.wait_idle()
         self.end("completed" if self._mind_done else "participant_left")
@@ -260,10 +284,11 @@ class Conversation:
         if final is None or not final.text:
             return _Speculation(final=None, mind_version=version)
         started = time.perf_counter()
-        plan = self.mind.plan(final.text, self._heard_reply)
+        seen = self.perception.turn_summary(final.start, final.end, final.text)
+        plan = self.mind.plan(final.text, self._heard_reply, seen)
         reply_ms = (time.perf_counter() - started) * 1000.0
         first = await self.speaker.synthesize(plan.sentences[0]) if plan.sentences else None
-        return _Speculation(final, plan, first, reply_ms, version)
+        return _Speculation(final, plan, first, reply_ms, version, seen)
 
     async def _respond_to_turn(self, decision: TurnDecision) -> None:
         if self._speculation is None:
@@ -274,15 +299,23 @@ class Conversation:
             return  # noise or a cough: nothing to answer
         if spec.mind_version != self._mind_version:
             # Something was committed meanwhile (a re-prompt, an inbound event): plan afresh.
-            spec.plan = self.mind.plan(spec.final.text, self._heard_reply)
+            spec.plan = self.mind.plan(spec.final.text, self._heard_reply, spec.seen)
             spec.first = None
         if self.playout.busy:
             # A reply that could not be interrupted is still playing: let it finish first.
             await self.playout.wait_idle()
         final = spec.final
         self.timeline.emit(final)
+        seen = spec.seen
         self.timeline.emit(
-            Utterance(role="user", speech=final.text, start=final.start, end=final.end)
+            Utterance(
+                role="user",
+                speech=final.text,
+                start=final.start,
+                end=final.end,
+                user_visual_analysis=seen.visual if seen else None,
+                user_audio_analysis=seen.audio if seen else None,
+            )
         )
         self.listener.close_turn()
         user_end = final.end

@@ -61,6 +61,8 @@ def one_of_each() -> list[ev.BaseEvent]:
         ev.OverwriteContext(context="The patient prefers mornings."),
         ev.AppendContext(context="She has a cough."),
         ev.Sensitivity(participant_interrupt_sensitivity="high"),
+        ev.PerceptionCue(cue="looks_away", confidence=0.8, start=3.0),
+        ev.PerceptionAnalysis(analysis={"engagement": 0.7, "moments": []}),
         ev.ObjectiveActivated(objective_name="confirm_identity"),
         ev.ObjectiveCompleted(
             objective_name="confirm_identity", output_variables={"dob_ok": True, "n": [1, 2]}

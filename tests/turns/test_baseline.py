@@ -5,6 +5,7 @@ import pytest
 from visavis.runtime.clock import VirtualClock
 from visavis.runtime.events import (
     Interrupt,
+    PerceptionCue,
     ReplicaStartedSpeaking,
     ReplicaStoppedSpeaking,
     ReplySentence,
@@ -87,5 +88,32 @@ async def test_long_silence_after_the_agent_finished_asks_for_a_reprompt():
     decisions = timeline.of_type(TurnDecision)
     assert [d.reason for d in decisions] == ["reprompt"]
     assert decisions[0].t == pytest.approx(6.0)
+    await tasks.aclose()
+    clock.close()
+
+
+async def test_a_user_looking_away_in_a_pause_keeps_the_floor_longer():
+    clock, timeline, tasks = setup(end_of_turn_silence=0.5, thinking_silence=1.4)
+    timeline.emit(UserStartedSpeaking(start=0.0))
+    await clock.sleep(1.1)
+    timeline.emit(PerceptionCue(cue="looks_away", confidence=0.9, start=0.8))
+    timeline.emit(UserStoppedSpeaking(start=0.0, end=1.0, duration=1.0))
+    await clock.sleep(0.8)  # past the plain 0.5 s rule: still held, they are searching
+    assert timeline.of_type(TurnDecision) == []
+    await clock.sleep(1.0)
+    assert [d.t for d in timeline.of_type(TurnDecision)] == [pytest.approx(2.4, abs=0.11)]
+    await tasks.aclose()
+    clock.close()
+
+
+async def test_gaze_back_at_the_camera_ends_the_hold():
+    clock, timeline, tasks = setup(end_of_turn_silence=0.5, thinking_silence=1.4)
+    timeline.emit(PerceptionCue(cue="frowning", confidence=0.9, start=0.5))
+    await clock.sleep(1.1)
+    timeline.emit(UserStoppedSpeaking(start=0.0, end=1.0, duration=1.0))
+    await clock.sleep(0.7)
+    timeline.emit(PerceptionCue(cue="frowning", phase="end", confidence=0.9, start=0.5, end=1.8))
+    await clock.sleep(1.0)
+    assert [d.t for d in timeline.of_type(TurnDecision)] == [pytest.approx(1.8, abs=0.11)]
     await tasks.aclose()
     clock.close()

@@ -14,6 +14,7 @@ import numpy as np
 
 from visavis.runtime.events import (
     BaseEvent,
+    PerceptionCue,
     ReplicaStoppedSpeaking,
     ReplySentence,
     SentencePlayback,
@@ -82,6 +83,28 @@ class Animator:
         elif isinstance(event, UserStartedSpeaking) and event.t >= self._speaking_until:
             # Attention: the face settles toward the speaker with a small lift of the brows.
             self._pulses.add(Pulse(event.t, 0.8, "brow_raise", 0.12))
+        elif isinstance(event, PerceptionCue):
+            self._react(event)
+
+    def _react(self, cue: PerceptionCue) -> None:
+        """What a good listener's face does with what it sees (not while talking)."""
+        t = cue.t
+        if t < self._speaking_until:
+            return
+        if cue.cue == "frowning" and cue.phase == "start":
+            self._expression.set(t, CONCERNED)  # their worry shows on our face too
+        elif cue.cue in ("frowning", "long_thinking_pause") and cue.phase == "end":
+            self._expression.set(t, WARM_LISTENING)
+        elif cue.cue == "nodding":
+            self._nod(t)  # nod back
+        elif cue.cue == "smiling" and cue.phase == "start":
+            self._expression.set(t, GREETING)
+        elif cue.cue == "smiling" and cue.phase == "end":
+            self._expression.set(t, WARM_LISTENING)
+        elif cue.cue == "long_thinking_pause" and cue.phase == "start":
+            # Patience: a slow, small nod and a soft smile ("take your time").
+            self._pulses.add(Pulse(t + 0.1, 1.2, "head_pitch", 0.12))
+            self._expression.set(t, WARM_LISTENING)
 
     def _sentence_starts(self, event: SentencePlayback) -> None:
         key = (event.reply_id, event.index)

@@ -10,9 +10,12 @@ on the timeline plus any sentences that depend on a tool's result.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from visavis.runtime.events import BaseEvent
+
+if TYPE_CHECKING:
+    from visavis.perception.summary import TurnPerception
 
 
 @dataclass
@@ -48,9 +51,15 @@ class Mind(Protocol):
         """The opening of the call."""
         ...
 
-    def plan(self, user_text: str, heard_reply: str | None = None) -> ReplyPlan:
+    def plan(
+        self,
+        user_text: str,
+        heard_reply: str | None = None,
+        perception: TurnPerception | None = None,
+    ) -> ReplyPlan:
         """A reply to ``user_text``; ``heard_reply`` is what the user actually heard of the
-        previous reply when it was cut short by a barge-in (None when it played whole).
+        previous reply when it was cut short by a barge-in (None when it played whole);
+        ``perception`` is what was seen and heard during the turn (looking away, a long pause).
         Pure: no state changes, no side effects."""
         ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from visavis.mind.actions import ActionRunner
 from visavis.mind.base import CommitResult, ReplyPlan
@@ -26,6 +26,9 @@ from visavis.mind.tools.base import Tool
 from visavis.mind.turn import Turn, question_heard
 from visavis.mind.understanding.repeat import asks_to_repeat
 from visavis.mind.understanding.symptoms import analyse, labels
+
+if TYPE_CHECKING:
+    from visavis.perception.summary import TurnPerception
 from visavis.runtime.events import (
     BaseEvent,
 )
@@ -77,7 +80,12 @@ class ObjectivesMind:
         self._ask_next(turn)
         return turn.plan(None, interruptible=True)
 
-    def plan(self, user_text: str, heard_reply: str | None = None) -> ReplyPlan:
+    def plan(
+        self,
+        user_text: str,
+        heard_reply: str | None = None,
+        perception: TurnPerception | None = None,
+    ) -> ReplyPlan:
         turn = self._turn()
         s = turn.state
         if s.done:
@@ -91,7 +99,7 @@ class ObjectivesMind:
         if s.pending_var is None:
             self._ask_next(turn)
             return turn.plan(user_text)
-        self._answer(turn, user_text, heard_reply)
+        self._answer(turn, user_text, heard_reply, perception)
         return turn.plan(user_text)
 
     def reprompt(self) -> ReplyPlan:
@@ -184,7 +192,13 @@ class ObjectivesMind:
             "symptoms": "",
         }
 
-    def _answer(self, turn: Turn, text: str, heard_reply: str | None) -> None:
+    def _answer(
+        self,
+        turn: Turn,
+        text: str,
+        heard_reply: str | None,
+        perception: TurnPerception | None = None,
+    ) -> None:
         s = turn.state
         obj = self.objectives.get(s.active or "")
         var = s.pending_var or ""
@@ -215,6 +229,9 @@ class ObjectivesMind:
                 self._ask_next(turn)
                 return
             s.hint.update(reading.hint)
+            if perception is not None and perception.hesitant:
+                # They were searching (looked away, frowned, paused): no pressure first.
+                turn.say(self.persona.phrasing.take_your_time)
             key = reading.clarify or spec.clarify
             template = self.persona.clarifications.get(key or "", self.persona.phrasing.clarify)
             turn.say(

@@ -62,6 +62,8 @@ class Phrasing(BaseModel):
     move_on: Template
     #: After a long silence.
     reprompt: Template
+    #: Said before a clarification when perception saw the user searching for an answer.
+    take_your_time: Template = Field(default_factory=lambda: ["No rush, take your time."])
     #: While a manual-confirmation objective waits for the application.
     waiting: Template
     #: A red flag or worsening symptom: what happens next.

@@ -128,6 +128,10 @@ class Utterance(BaseEvent):
     start: float
     end: float
     interrupted: bool = False
+    #: For the user: what perception saw and heard during the turn, in a sentence each (the
+    #: public API's fields; transcripts show only ``speech``).
+    user_visual_analysis: str | None = None
+    user_audio_analysis: str | None = None
 
 
 # --- turns -----------------------------------------------------------------------------------
@@ -198,6 +202,45 @@ class Sensitivity(BaseEvent):
                 "participant_interrupt_sensitivity (low, medium or high)"
             )
         return self
+
+
+# --- perception ------------------------------------------------------------------------------
+
+#: What perception notices about the user (see ``visavis.perception.cues``).
+CueName = Literal[
+    "looks_away",
+    "frowning",
+    "smiling",
+    "nodding",
+    "head_shake",
+    "eyes_closed",
+    "left_frame",
+    "second_person",
+    "long_thinking_pause",
+    "flat_voice",
+    "strained_voice",
+]
+
+
+class PerceptionCue(BaseEvent):
+    """Something a good listener would notice. Lasting cues (looking away, frowning...) are
+    sent when they begin (``phase`` start) and when they end (``phase`` end, with ``end``);
+    momentary ones (a nod, a head shake) come once, with both times."""
+
+    type: Literal["perception.cue"] = "perception.cue"
+    cue: CueName
+    phase: Literal["start", "end", "moment"] = "start"
+    confidence: float = Field(ge=0.0, le=1.0)
+    start: float
+    end: float | None = None
+    detail: str = ""
+
+
+class PerceptionAnalysis(BaseEvent):
+    """The end-of-call perception report (public ``conversation.perception_analysis``)."""
+
+    type: Literal["conversation.perception_analysis"] = "conversation.perception_analysis"
+    analysis: dict[str, Any]
 
 
 # --- mind ------------------------------------------------------------------------------------
@@ -337,6 +380,8 @@ Event = Annotated[
     | OverwriteContext
     | AppendContext
     | Sensitivity
+    | PerceptionCue
+    | PerceptionAnalysis
     | ReplySentence
     | ObjectiveActivated
     | ObjectiveCompleted

@@ -34,6 +34,8 @@ class TranscriptLine(_Result):
     start: float
     end: float
     interrupted: bool = False
+    user_visual_analysis: str | None = None
+    user_audio_analysis: str | None = None
 
 
 class TurnLatencyView(_Result):
@@ -70,6 +72,7 @@ class ConversationView(ConversationCreated):
     transcript: list[TranscriptLine] = Field(default_factory=list)
     outcome: dict[str, Any] | None = None
     latencies: list[TurnLatencyView] = Field(default_factory=list)
+    perception_analysis: dict[str, Any] | None = None
     #: The whole timeline in the protocol envelope (``get_conversation(..., verbose=True)``).
     events: list[dict[str, Any]] | None = None
 

@@ -19,7 +19,7 @@ from fastapi import Request
 from sqlalchemy.pool import StaticPool
 
 from visavis.engines import Engines
-from visavis.runtime.events import Utterance
+from visavis.runtime.events import PerceptionAnalysis, Utterance
 from visavis.server.auth import (
     JOIN_TOKEN_HEADER,
     JOIN_TOKEN_PARAM,
@@ -248,6 +248,9 @@ class ServerContext:
         await self._notify(
             record, "application.transcription_ready", {"transcript": transcript_for(record)}
         )
+        analysis = perception_analysis(record)
+        if analysis is not None:
+            await self._notify(record, "application.perception_analysis", {"analysis": analysis})
 
     async def _notify(
         self, record: ConversationRecord, event_type: str, properties: dict[str, Any]
@@ -280,6 +283,14 @@ def transcript_for(record: ConversationRecord) -> list[dict[str, Any]]:
         for e in list(record.events)
         if isinstance(e, Utterance)
     ]
+
+
+def perception_analysis(record: ConversationRecord) -> dict[str, Any] | None:
+    """The call's end-of-call perception report, once it has one."""
+    for event in reversed(list(record.events)):
+        if isinstance(event, PerceptionAnalysis):
+            return event.analysis
+    return None
 
 
 def server_context(request: Request) -> ServerContext:

@@ -47,7 +47,13 @@ class ConversationRecord:
         # Iterate over a copy: the call's timeline may append while a request reads it.
         return [
             TranscriptLine(
-                role=e.role, speech=e.speech, start=e.start, end=e.end, interrupted=e.interrupted
+                role=e.role,
+                speech=e.speech,
+                start=e.start,
+                end=e.end,
+                interrupted=e.interrupted,
+                user_visual_analysis=e.user_visual_analysis,
+                user_audio_analysis=e.user_audio_analysis,
             )
             for e in list(self.events)
             if isinstance(e, Utterance)

@@ -21,6 +21,7 @@ from visavis.runtime.clock import Clock
 from visavis.runtime.events import (
     BaseEvent,
     Interrupt,
+    PerceptionCue,
     ReplicaStartedSpeaking,
     ReplicaStoppedSpeaking,
     ReplySentence,
@@ -43,6 +44,13 @@ class TurnSettings:
     #: How long the user must keep speaking over the agent before it stops (seconds; 0: at
     #: the VAD's onset). Longer ignores short remarks ("yeah", "right") over the agent.
     barge_in_delay: float = 0.0
+    #: The silence that ends a turn while perception sees the user thinking (looking away or
+    #: frowning): people search for a word with their eyes, and a cut there is rude.
+    thinking_silence: float = 1.4
+
+
+#: Cues that mean "still thinking": the floor is held open longer.
+THINKING_CUES = frozenset({"looks_away", "frowning"})
 
 
 Level = Literal["low", "medium", "high"]
@@ -75,6 +83,7 @@ class BaselineTurnTaking:
         self._replica_speaking = False
         self._interruptible = True
         self._user_speaking = False
+        self._cues: set[str] = set()
         timeline.subscribe(
             self.on_event,
             (
@@ -84,6 +93,7 @@ class BaselineTurnTaking:
                 ReplicaStoppedSpeaking,
                 ReplySentence,
                 TurnDecision,
+                PerceptionCue,
             ),
         )
 
@@ -114,9 +124,18 @@ class BaselineTurnTaking:
                 self._reprompt = self.tasks.start(self._silence_watch(), "reprompt")
         elif isinstance(event, TurnDecision) and event.action == "respond":
             self._cancel(self._reprompt)
+        elif isinstance(event, PerceptionCue):
+            if event.phase == "start":
+                self._cues.add(event.cue)
+            elif event.phase == "end":
+                self._cues.discard(event.cue)
 
     async def _end_of_turn(self, speech_end: float) -> None:
         await self.clock.sleep_until(speech_end + self.settings.end_of_turn_silence)
+        hold = speech_end + self.settings.thinking_silence
+        while self._cues & THINKING_CUES and self.clock.now() < hold:
+            # Looking away or frowning in the pause: keep the floor open (and look again).
+            await self.clock.sleep(min(0.1, hold - self.clock.now()))
         if not self._user_speaking:
             self.timeline.emit(
                 TurnDecision(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from visavis.face import list_avatars
 from visavis.runtime.events import TurnLatency
 from visavis.server.auth import JOIN_TOKEN_PARAM, Caller
-from visavis.server.context import ServerContext
+from visavis.server.context import ServerContext, perception_analysis
 from visavis.server.errors import ApiError
 from visavis.server.registry import ConversationRecord
 from visavis.server.routes.deps import ApiCaller, ConversationCaller, Ctx
@@ -62,6 +62,7 @@ def view(
             for e in events
             if isinstance(e, TurnLatency)
         ],
+        perception_analysis=perception_analysis(record),
         events=[e.to_protocol(record.conversation_id) for e in events] if verbose else None,
     )
 

@@ -94,6 +94,8 @@ class TranscriptLine(BaseModel):
     start: float
     end: float
     interrupted: bool = False
+    user_visual_analysis: str | None = None
+    user_audio_analysis: str | None = None
 
 
 class ConversationCreated(BaseModel):
@@ -131,6 +133,9 @@ class ConversationView(ConversationCreated):
     outcome: dict[str, Any] | None = None
     latencies: list[TurnLatencyView] = Field(
         default_factory=list, description="per-turn voice-to-voice latency"
+    )
+    perception_analysis: dict[str, Any] | None = Field(
+        None, description="the end-of-call perception report (engagement, cues, moments)"
     )
     events: list[dict[str, Any]] | None = Field(
         None, description="the whole timeline in the protocol envelope (with ?verbose=true)"

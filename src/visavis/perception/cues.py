@@ -1,0 +1,235 @@
+"""From observations to cues: hysteresis on face features, oscillation on head pose.
+
+A cue is what a good human listener would notice: the person looking away, frowning, smiling,
+closing their eyes, nodding or shaking their head, leaving the frame, someone else appearing.
+Each lasting cue needs its condition to hold for a while before it starts and to be clearly
+gone before it ends (two thresholds and two durations), so one noisy frame neither starts nor
+ends anything. Nods and head shakes are oscillations: at least two reversals of head pitch (or
+yaw) of a clear amplitude inside a short window, with the other axis comparatively still.
+
+The detector is pure logic over ``VisualObservation``s: no model, no clock, no I/O, so each
+cue is tested with observation sequences, and the stage decides where observations come from.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from visavis.perception.types import FaceFeatures, VisualObservation
+from visavis.runtime.events import CueName, PerceptionCue
+
+
+@dataclass
+class CueSettings:
+    #: gaze_at_camera below ``away_gaze`` is looking away; back above ``back_gaze``.
+    away_gaze: float = 0.4
+    back_gaze: float = 0.6
+    away_after: float = 0.8
+    frown_on: float = 0.5
+    frown_off: float = 0.35
+    smile_on: float = 0.5
+    smile_off: float = 0.35
+    expression_after: float = 0.5
+    eyes_closed_on: float = 0.7
+    eyes_closed_off: float = 0.5
+    #: Longer than a blink (100-400 ms).
+    eyes_closed_after: float = 1.0
+    absent_after: float = 1.0
+    second_person_after: float = 1.0
+    #: How long a cue's condition must be gone before the cue ends.
+    release: float = 0.3
+    #: Nods and shakes: reversals of at least ``gesture_swing`` degrees within the window.
+    gesture_window: float = 1.6
+    gesture_swing: float = 6.0
+    gesture_reversals: int = 2
+
+
+@dataclass
+class Hysteresis:
+    """A boolean with two thresholds and two durations; reports start and end times."""
+
+    on: float
+    off: float
+    after: float
+    release: float
+    #: "above" for cues that start when the value rises (frown), "below" when it falls (gaze).
+    direction: str = "above"
+    active: bool = False
+    _since: float | None = None  # when the pending transition's condition began
+    started_at: float = 0.0
+
+    def update(self, t: float, value: float | None) -> tuple[str, float] | None:
+        """Feed one reading (None: unknown, e.g. no face); returns ("start"|"end", time)."""
+        if value is None:
+            if self.active:  # no reading: release as if the condition were gone
+                return self._pending(t, False)
+            self._since = None
+            return None
+        if self.direction == "above":
+            holds, gone = value >= self.on, value <= self.off
+        else:
+            holds, gone = value <= self.on, value >= self.off
+        if not self.active:
+            return self._pending(t, holds)
+        return self._pending(t, gone)
+
+    def _pending(self, t: float, condition: bool) -> tuple[str, float] | None:
+        if not condition:
+            self._since = None
+            return None
+        if self._since is None:
+            self._since = t
+        wait = self.release if self.active else self.after
+        if t - self._since < wait:
+            return None
+        began, self._since = self._since, None
+        self.active = not self.active
+        if self.active:
+            self.started_at = began
+            return ("start", began)
+        return ("end", began)
+
+
+@dataclass
+class Oscillation:
+    """Counts direction reversals of one angle inside a sliding window."""
+
+    window: float
+    swing: float
+    reversals: int
+    samples: deque[tuple[float, float]] = field(default_factory=deque)
+    quiet_until: float = -1.0
+
+    def update(self, t: float, angle: float) -> tuple[float, float] | None:
+        """Feed one angle; returns (start, end) of a detected oscillation, once per gesture."""
+        self.samples.append((t, angle))
+        while self.samples and t - self.samples[0][0] > self.window:
+            self.samples.popleft()
+        if t < self.quiet_until:
+            # Still the same gesture while the head keeps swinging: one nodding, one cue.
+            recent = [a for u, a in self.samples if t - u <= self.window / 2]
+            if recent and max(recent) - min(recent) >= self.swing:
+                self.quiet_until = t + self.window / 2
+            return None
+        if len(self.samples) < 4:
+            return None
+        turns = _reversals(self.samples, self.swing)
+        if len(turns) < self.reversals:
+            return None
+        self.quiet_until = t + self.window / 2
+        return (self.samples[0][0], t)
+
+    def amplitude(self) -> float:
+        values = [a for _, a in self.samples]
+        return max(values) - min(values) if values else 0.0
+
+
+
+
+def _reversals(samples: deque[tuple[float, float]], swing: float) -> list[float]:
+    """Times where the angle turned back by at least ``swing`` from its last extreme."""
+    turns: list[float] = []
+    lo = hi = samples[0][1]
+    extreme, direction = 0.0, 0  # +1 rising, -1 falling, 0 not yet moving
+    for t, a in samples:
+        if direction == 0:
+            lo, hi = min(lo, a), max(hi, a)
+            if a - lo >= swing:
+                extreme, direction = a, 1
+            elif hi - a >= swing:
+                extreme, direction = a, -1
+        elif direction == 1:
+            if a > extreme:
+                extreme = a
+            elif extreme - a >= swing:
+                turns.append(t)
+                extreme, direction = a, -1
+        else:
+            if a < extreme:
+                extreme = a
+            elif a - extreme >= swing:
+                turns.append(t)
+                extreme, direction = a, 1
+    return turns
+
+
+class CueDetector:
+    """Feed observations in time order; each call returns the cues that started or ended."""
+
+    def __init__(self, settings: CueSettings | None = None) -> None:
+        s = self.settings = settings or CueSettings()
+        self._lasting: dict[CueName, Hysteresis] = {
+            "looks_away": Hysteresis(s.away_gaze, s.back_gaze, s.away_after, s.release, "below"),
+            "frowning": Hysteresis(s.frown_on, s.frown_off, s.expression_after, s.release),
+            "smiling": Hysteresis(s.smile_on, s.smile_off, s.expression_after, s.release),
+            "eyes_closed": Hysteresis(
+                s.eyes_closed_on, s.eyes_closed_off, s.eyes_closed_after, s.release
+            ),
+            "left_frame": Hysteresis(0.5, 0.5, s.absent_after, s.release),
+            "second_person": Hysteresis(1.5, 1.5, s.second_person_after, s.release),
+        }
+        self._nod = Oscillation(s.gesture_window, s.gesture_swing, s.gesture_reversals)
+        self._shake = Oscillation(s.gesture_window, s.gesture_swing, s.gesture_reversals)
+        self._seen_face = False
+
+    @property
+    def active(self) -> set[CueName]:
+        return {name for name, h in self._lasting.items() if h.active}
+
+    def update(self, obs: VisualObservation) -> list[PerceptionCue]:
+        face = obs.face
+        if face is not None:
+            self._seen_face = True
+        readings: dict[CueName, float | None] = {
+            "looks_away": face.gaze_at_camera if face else None,
+            "frowning": face.brow_furrow if face else None,
+            "smiling": face.smile if face else None,
+            "eyes_closed": face.eye_closure if face else None,
+            # Absence counts only once someone has been seen (a call starts before the camera).
+            "left_frame": (0.0 if face else 1.0) if self._seen_face else None,
+            "second_person": float(len(obs.faces)),
+        }
+        cues: list[PerceptionCue] = []
+        for name, value in readings.items():
+            change = self._lasting[name].update(obs.t, value)
+            if change is not None:
+                phase, at = change
+                cues.append(self._lasting_cue(name, phase, at, obs, face))
+        if face is not None:
+            cues.extend(self._gestures(obs.t, face))
+        return cues
+
+    def _lasting_cue(
+        self,
+        name: CueName,
+        phase: str,
+        at: float,
+        obs: VisualObservation,
+        face: FaceFeatures | None,
+    ) -> PerceptionCue:
+        confidence = 0.9 if face is None or face.source == "mesh" else 0.6
+        if "dark" in obs.issues or "noisy" in obs.issues:
+            confidence -= 0.2
+        h = self._lasting[name]
+        if phase == "start":
+            return PerceptionCue(cue=name, phase="start", confidence=confidence, start=at)
+        return PerceptionCue(
+            cue=name, phase="end", confidence=confidence, start=h.started_at, end=at
+        )
+
+    def _gestures(self, t: float, face: FaceFeatures) -> list[PerceptionCue]:
+        cues = []
+        nod = self._nod.update(t, face.pitch)
+        shake = self._shake.update(t, face.yaw)
+        # A nod moves pitch much more than yaw, a shake the other way round; a head that
+        # circles or sways does both and is neither.
+        if nod is not None and self._shake.amplitude() < 0.5 * self._nod.amplitude():
+            cues.append(self._moment("nodding", nod))
+        if shake is not None and self._nod.amplitude() < 0.5 * self._shake.amplitude():
+            cues.append(self._moment("head_shake", shake))
+        return cues
+
+    @staticmethod
+    def _moment(name: CueName, span: tuple[float, float]) -> PerceptionCue:
+        return PerceptionCue(cue=name, phase="moment", confidence=0.8, start=span[0], end=span[1])

@@ -1,0 +1,138 @@
+"""The perception stage beside a loop: thinking pauses from speech events, turn summaries,
+the end-of-call report, and frames that never hold anything up."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+from tests.perception.test_cues import face
+
+from visavis.perception.stage import PerceptionStage
+from visavis.perception.types import VisualObservation
+from visavis.runtime.clock import VirtualClock
+from visavis.runtime.events import (
+    PerceptionCue,
+    ReplicaStoppedSpeaking,
+    TurnDecision,
+    UserStartedSpeaking,
+    UserStoppedSpeaking,
+)
+from visavis.runtime.media import VideoFrame
+from visavis.runtime.tasks import TaskOwner
+from visavis.runtime.timeline import Timeline
+
+
+def stage(**kwargs):
+    clock = VirtualClock()
+    timeline = Timeline(clock)
+    tasks = TaskOwner("test")
+    return clock, timeline, tasks, PerceptionStage(clock, timeline, tasks, **kwargs)
+
+
+def cues(timeline: Timeline) -> list[tuple[str, str, float, str]]:
+    return [
+        (e.cue, e.phase, round(e.t, 2), e.detail)
+        for e in timeline.events
+        if isinstance(e, PerceptionCue)
+    ]
+
+
+async def test_a_long_silence_after_a_question_is_a_thinking_pause():
+    clock, timeline, tasks, _ = stage()
+    timeline.emit(ReplicaStoppedSpeaking(reply_id="r1", duration=2.0))
+    await clock.sleep(2.5)
+    timeline.emit(UserStartedSpeaking(start=2.5))
+    await tasks.aclose()
+    assert cues(timeline) == [
+        ("long_thinking_pause", "start", 2.0, "after the agent's question"),
+        ("long_thinking_pause", "end", 2.5, "after the agent's question"),
+    ]
+
+
+async def test_a_quick_answer_is_no_thinking_pause_and_a_decision_ends_a_mid_turn_wait():
+    clock, timeline, tasks, _ = stage()
+    timeline.emit(ReplicaStoppedSpeaking(reply_id="r1", duration=2.0))
+    await clock.sleep(0.6)
+    timeline.emit(UserStartedSpeaking(start=0.6))
+    await clock.sleep(1.0)
+    timeline.emit(UserStoppedSpeaking(start=0.6, end=1.6, duration=1.0))
+    await clock.sleep(0.5)
+    timeline.emit(TurnDecision(action="respond", reason="silence"))
+    await clock.sleep(3.0)
+    await tasks.aclose()
+    assert cues(timeline) == []
+
+
+async def test_a_held_floor_pause_is_a_mid_turn_thinking_pause():
+    clock, timeline, tasks, _ = stage()
+    await clock.sleep(1.0)
+    timeline.emit(UserStoppedSpeaking(start=0.0, end=1.0, duration=1.0))
+    await clock.sleep(1.5)  # the turns stage held the floor open (the user looked away)
+    timeline.emit(UserStartedSpeaking(start=2.5))
+    await tasks.aclose()
+    assert [c[:2] for c in cues(timeline)] == [
+        ("long_thinking_pause", "start"),
+        ("long_thinking_pause", "end"),
+    ]
+
+
+async def test_turn_summary_and_report_from_observations():
+    _, timeline, tasks, perception = stage(analyzer=object())  # frames come in via observe()
+    for i in range(40):
+        t = i / 10
+        away = 1.0 <= t < 3.0
+        perception.observe(
+            VisualObservation(
+                t=t,
+                faces=(
+                    face(gaze_at_camera=0.1 if away else 0.9, brow_furrow=0.8 if away else 0.1),
+                ),
+            )
+        )
+    seen = perception.turn_summary(0.5, 3.5, "um, the water pill")
+    assert seen.visual is not None and "looked away" in seen.visual and "frowned" in seen.visual
+    assert seen.hesitant
+    assert {"looks_away", "frowning"} <= set(seen.cues)
+    report = perception.report(4.0)
+    assert report["frames_analyzed"] == 40 and report["face_visible_share"] == 1.0
+    assert 0.4 < report["attention_share"] < 0.6
+    assert report["cue_counts"] == {"looks_away": 1, "frowning": 1}
+    away = next(m for m in report["moments"] if m["cue"] == "looks_away")
+    assert away["t"] == 1.0 and away["duration"] == 2.0
+    assert "looked at the camera" in report["summary"]
+    await tasks.aclose()
+
+
+class SlowAnalyzer:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def analyze(self, rgb: np.ndarray, t: float) -> VisualObservation:
+        self.calls += 1
+        if rgb.ndim != 3:
+            raise ValueError("not an image")
+        import time
+
+        time.sleep(0.05)  # slower than frames arrive
+        return VisualObservation(t=t, faces=(face(),))
+
+
+async def test_frames_are_dropped_while_busy_and_a_corrupt_frame_costs_only_itself():
+    analyzer = SlowAnalyzer()
+    _, _, tasks, perception = stage(analyzer=analyzer)
+
+    async def camera():
+        for i in range(30):
+            image = np.zeros((48, 64, 3), np.uint8) if i != 3 else np.zeros(7, np.uint8)
+            yield VideoFrame(image=image, t=i / 30)
+            await asyncio.sleep(1 / 30)
+
+    await perception.watch(camera())
+    await tasks.aclose()
+    assert perception.frames_seen == 30
+    assert analyzer.calls < 30 and perception.frames_dropped > 0
+    assert len(perception.observations) == analyzer.calls - (1 if analyzer.calls > 3 else 0) or (
+        len(perception.observations) >= analyzer.calls - 1
+    )
+    assert perception.state.face_present
