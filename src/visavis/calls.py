@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,8 +25,10 @@ from visavis.conversation import (
 from visavis.engines import Engines
 from visavis.mind import ObjectivesMind, load_flagship_mind
 from visavis.paths import POST_DISCHARGE_DIR
+from visavis.perception.kit import PerceptionKit
 from visavis.runtime.clock import Clock, ClockKind, make_clock
 from visavis.runtime.events import BaseEvent, TurnLatency, Utterance
+from visavis.runtime.media import VideoFrame
 from visavis.runtime.timeline import Timeline
 from visavis.speech.playout import AudioSink
 from visavis.transport.simulated import CallRecorder
@@ -81,6 +83,7 @@ class CallSession:
         max_call_duration: float = 300.0,
         extra_outcome: dict[str, Any] | None = None,
         turns: TurnSettings | None = None,
+        camera: AsyncIterator[VideoFrame] | None = None,
     ) -> CallRecord:
         """Run the flagship conversation until it ends, then write the call's files."""
         conversation, mind = flagship_conversation(
@@ -99,6 +102,7 @@ class CallSession:
                 max_call_duration=max_call_duration,
                 turns=turns or TurnSettings(),
             ),
+            camera=camera,
         )
         self.avatar = mind.persona.default_avatar
         started = time.perf_counter()
@@ -131,9 +135,11 @@ def flagship_conversation(
     source: AudioSource,
     sink: AudioSink,
     settings: ConversationSettings,
+    perception: PerceptionKit | None = None,
+    camera: AsyncIterator[VideoFrame] | None = None,
 ) -> tuple[Conversation, ObjectivesMind]:
     """The post-discharge conversation for one patient (and its mind, for the persona), with
-    its clinic database in ``call_dir``."""
+    its clinic database in ``call_dir``; ``camera`` is the caller's video, if any."""
     db_path = call_dir / "clinic.sqlite3"
     db_path.unlink(missing_ok=True)
     mind = load_flagship_mind(patient_id, db_path, today, POST_DISCHARGE_DIR)
@@ -147,6 +153,8 @@ def flagship_conversation(
         source=source,
         sink=sink,
         settings=settings,
+        perception=perception if perception is not None else engines.new_perception(),
+        camera=camera,
     )
     return conversation, mind
 

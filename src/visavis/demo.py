@@ -22,6 +22,7 @@ from visavis.face import DEFAULT_AVATAR, VideoStats, write_call_video
 from visavis.paths import SCENARIOS_FILE
 from visavis.runtime.clock import ClockKind
 from visavis.runtime.events import BaseEvent, ReplicaStoppedSpeaking, TurnLatency
+from visavis.sim.camera import PatientCamera
 from visavis.sim.patient import SimulatedPatient
 from visavis.sim.scenarios import Scenario, get_scenario, load_scenarios
 from visavis.transport.simulated import SimulatedLine
@@ -68,7 +69,9 @@ async def run_demo(
     voice = engines.voice(
         v.engine, v.voice, v.rate_wpm, v.pitch if v.engine == "espeak" else v.semitones
     )
-    patient = SimulatedPatient(scenario, session.clock, engines.recognizer, voice)
+    # Only scenarios that declare a camera are filmed: the others are phone-like calls.
+    camera = PatientCamera.for_scenario(scenario) if "camera" in scenario.model_fields_set else None
+    patient = SimulatedPatient(scenario, session.clock, engines.recognizer, voice, camera=camera)
     line = SimulatedLine(session.clock, patient, recorder=session.recorder)
     patient_task = asyncio.create_task(patient.run(), name="simulated-patient")
     try:
@@ -82,6 +85,7 @@ async def run_demo(
             max_call_duration=max_call_duration,
             turns=turns,
             extra_outcome={"scenario": scenario_name},
+            camera=camera.frames(session.clock, max_call_duration) if camera else None,
         )
     finally:
         patient.hung_up = True

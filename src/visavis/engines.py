@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from visavis.perception.kit import PerceptionKit, load_perception
 from visavis.speech.asr.base import SpeechRecognizer
 from visavis.speech.tts.base import SpeechSynthesizer
 from visavis.speech.vad import SileroVAD, VadSettings, VoiceActivityDetector
@@ -52,6 +53,13 @@ class Engines:
                     inner = load_synthesizer("piper", length_scale=factor)
                 self._voices[key] = ShiftedVoice(inner, pitch)
         return self._voices[key]
+
+    def new_perception(self) -> PerceptionKit:
+        """Perception for one call: the face analyser (its interpreters are not thread-safe,
+        so each call gets its own; they load in milliseconds) and a prosody tracker (it keeps
+        the speaker's pitch baseline). Without the face model files, the voice is still heard
+        and the camera is not analysed (one warning)."""
+        return load_perception()
 
 
 @lru_cache(maxsize=2)

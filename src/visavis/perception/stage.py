@@ -30,7 +30,12 @@ from visavis.perception.cues import CueDetector, CueSettings
 from visavis.perception.report import call_report
 from visavis.perception.state import UserState
 from visavis.perception.summary import TurnPerception, audio_sentence, visual_sentence
-from visavis.perception.types import ProsodyFrame, ProsodySummary, VisualObservation
+from visavis.perception.types import (
+    EXPRESSIONS,
+    ProsodyFrame,
+    ProsodySummary,
+    VisualObservation,
+)
 from visavis.runtime.clock import Clock
 from visavis.runtime.events import (
     BaseEvent,
@@ -129,7 +134,13 @@ class PerceptionStage:
             next_at = frame.t + interval
             self._busy = True
             try:
-                obs = await asyncio.to_thread(self._analyze, frame)
+                if self.clock.kind == "virtual":
+                    # Virtual time holds still while a frame is analysed: replays see the same.
+                    obs = await self.clock.run_blocking(self._analyze, frame)
+                else:
+                    # Not the clock's executor: ASR and TTS run there, and must never queue
+                    # behind a frame.
+                    obs = await asyncio.to_thread(self._analyze, frame)
             finally:
                 self._busy = False
             if obs is not None:
@@ -231,11 +242,22 @@ class PerceptionStage:
                 prosody = self._summarize(frames, start, end, text)
         names: set[CueName] = {c.cue for c in cues}
         return TurnPerception(
-            visual=visual_sentence(seen, names) if self.analyzer is not None else None,
+            visual=(
+                visual_sentence(seen, names, self.expression_baseline())
+                if self.analyzer is not None
+                else None
+            ),
             audio=audio_sentence(prosody, names) if prosody is not None else None,
             cues=sorted(names),
             prosody=prosody,
         )
+
+    def expression_baseline(self) -> dict[str, float]:
+        """The person's mean expression scores over the call so far (their resting face)."""
+        scores = [o.face.expression for o in self.observations if o.face and o.face.expression]
+        if not scores:
+            return {}
+        return {n: sum(s.get(n, 0.0) for s in scores) / len(scores) for n in EXPRESSIONS}
 
     def report(self, duration: float) -> dict[str, Any]:
         return call_report(

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from visavis.perception.types import EXPRESSIONS, ProsodySummary, VisualObservation
 from visavis.runtime.events import CueName
 
+#: How far above the person's own resting level an expression must be to be mentioned.
+EXPRESSION_LIFT = 0.2
+
 _CUE_WORDS: dict[CueName, str] = {
     "looks_away": "looked away",
     "frowning": "frowned",
@@ -45,7 +48,14 @@ def _join(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def visual_sentence(seen: Sequence[VisualObservation], cues: set[CueName]) -> str:
+def visual_sentence(
+    seen: Sequence[VisualObservation],
+    cues: set[CueName],
+    baseline: dict[str, float] | None = None,
+) -> str:
+    """``baseline``: the person's mean expression scores over the call so far. A resting face
+    reads as some expression to the model (a wide-eyed face as "surprise"); only a clear
+    change from the person's own resting face is worth a word."""
     if not seen:
         return "The camera showed nothing during this turn."
     visible = [o for o in seen if o.face is not None]
@@ -65,9 +75,11 @@ def visual_sentence(seen: Sequence[VisualObservation], cues: set[CueName]) -> st
     parts += [_CUE_WORDS[c] for c in sorted(cues) if c in _CUE_WORDS and c != "looks_away"]
     scores = [o.face.expression for o in visible if o.face and o.face.expression]
     if scores:
+        rest = baseline or {}
         mean = {n: sum(s.get(n, 0.0) for s in scores) / len(scores) for n in EXPRESSIONS}
-        top = max(mean, key=mean.__getitem__)
-        if top != "neutral" and mean[top] >= 0.4:
+        lift = {n: mean[n] - rest.get(n, 0.0) for n in EXPRESSIONS if n != "neutral"}
+        top = max(lift, key=lift.__getitem__)
+        if mean[top] >= 0.4 and lift[top] >= EXPRESSION_LIFT:
             parts.append(f"seemed {_ADJECTIVE[top]}")
     if len(visible) < len(seen) * 0.8:
         parts.append("was out of view at times")

@@ -40,6 +40,7 @@ from visavis.runtime.timeline import Timeline
 from visavis.server.events import EventHub
 from visavis.server.registry import ConversationRecord, ConversationRegistry
 from visavis.server.setup import CallSetup, builtin_avatar
+from visavis.transport.camera import WebRTCVideoSource
 from visavis.transport.webrtc import AgentAudioTrack, AvatarVideoTrack, WebRTCAudioSource
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ class LiveCall:
         self.clock: Clock | None = None
         self.conversation: Conversation | None = None
         self._mic: MediaStreamTrack | None = None
+        self._camera: MediaStreamTrack | None = None
         self._backlog: list[str] = []  # events emitted before the data channel opened
         self._connected = asyncio.Event()
         self._stop_reason: str | None = None
@@ -169,7 +171,8 @@ class LiveCall:
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "audio" and self._mic is None:
             self._mic = track
-        # The caller's camera is received but not used yet (face cues come with perception).
+        elif track.kind == "video" and self._camera is None:
+            self._camera = track  # perception reads it; frames are never stored
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
         if channel.label != EVENTS_CHANNEL:
@@ -273,6 +276,11 @@ class LiveCall:
         call_dir = self.data_dir / self.id
         call_dir.mkdir(parents=True, exist_ok=True)
         source = WebRTCAudioSource(self._mic, now=self.clock.now)
+        camera = (
+            WebRTCVideoSource(self._camera, now=self.clock.now).frames()
+            if self._camera is not None
+            else None
+        )
         self.conversation, mind = flagship_conversation(
             patient_id=props.patient_id,
             call_dir=call_dir,
@@ -289,6 +297,7 @@ class LiveCall:
                 context=self.setup.context,
                 turns=self.setup.turns,
             ),
+            camera=camera,
         )
         if self.setup.greeting:
             mind.persona = mind.persona.model_copy(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from visavis.speech.tts.base import SpeechSynthesizer
 
 from .listening import match_intent
 from .scenarios import Intent, Scenario
+
+if TYPE_CHECKING:  # the camera pulls in the renderer; a patient without one should not
+    from .camera import PatientCamera
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +63,11 @@ class SimulatedPatient:
         recognizer: SpeechRecognizer,
         voice: SpeechSynthesizer,
         rate: int = 16000,
+        camera: PatientCamera | None = None,
     ) -> None:
         self.scenario = scenario
+        #: Optional webcam: told when each line starts (mouth movement, the line's cues).
+        self.camera = camera
         self.clock = clock
         self.recognizer = recognizer
         self.voice = voice
@@ -199,6 +206,8 @@ class SimulatedPatient:
         self._speaking_until = now + len(audio) / self.rate
         self._last_line = line
         self.said.append((round(now, 3), _PAUSE.sub("...", line)))
+        if self.camera is not None:
+            self.camera.on_answer(line, now, audio=audio, rate=self.rate)
         self._ear.clear()
         self._ear_voiced = 0.0
         self._checked_interruption = False
