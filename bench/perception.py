@@ -1,4 +1,4 @@
-"""Perception benchmarks: speed and accuracy of the camera pass (and, later, the audio one).
+"""Perception benchmarks: speed and accuracy of the camera pass, cues, and the audio side.
 
 Run: ``.venv/bin/python bench/perception.py [--no-write]`` (pinned to one core, one thread).
 
@@ -8,8 +8,9 @@ against 100 LFW non-faces); head-pose error against our avatar renderer's known 
 precision/recall of the binary readings (smiling, frowning, eyes closed, looking away) over a
 labelled set of avatar frames generated with known parameters.
 
-Each part is a function returning markdown lines; ``SECTIONS`` lists them in order. An audio
-part (VAD, prosody) is added by writing its function beside ``vision_*`` and listing it there.
+Cues on scripted camera clips, prosody cost per audio chunk and the share of a core a call's
+perception takes come from ``bench/perception_cues.py``. Each part is a function returning
+markdown lines; ``SECTIONS`` lists them in order.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Callable  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from perception_cues import audio_and_share, cue_accuracy  # noqa: E402
 from report import machine, write_section  # noqa: E402
 from visavis.face import make_renderer  # noqa: E402
 from visavis.face.params import FaceParams  # noqa: E402
@@ -235,7 +237,13 @@ def vision_truth(analyzer: FrameAnalyzer) -> list[str]:
 
 
 #: The parts of the perception section, in order (audio parts go here when they exist).
-SECTIONS: list[Callable[[FrameAnalyzer], list[str]]] = [vision_speed, vision_real, vision_truth]
+SECTIONS: list[Callable[[FrameAnalyzer], list[str]]] = [
+    vision_speed,
+    vision_real,
+    vision_truth,
+    cue_accuracy,
+    audio_and_share,
+]
 
 
 def main() -> None:

@@ -26,10 +26,17 @@ class CueSettings:
     away_gaze: float = 0.4
     back_gaze: float = 0.6
     away_after: float = 0.8
-    frown_on: float = 0.5
-    frown_off: float = 0.35
-    smile_on: float = 0.5
-    smile_off: float = 0.35
+    #: Brow furrow and smile are read as a lift above the person's own resting level (a slow
+    #: running mean while the cue is off): faces differ at rest far more than these cut points.
+    frown_on: float = 0.22
+    frown_off: float = 0.12
+    smile_on: float = 0.3
+    smile_off: float = 0.18
+    #: Weight of each new frame in the resting level (about 10 s at 10 fps).
+    rest_rate: float = 0.01
+    #: Frames with the eyes this closed (a blink) are not used for gaze or head pose: the mesh
+    #: misreads pitch while the eyelids are shut.
+    blink: float = 0.5
     expression_after: float = 0.5
     eyes_closed_on: float = 0.7
     eyes_closed_off: float = 0.5
@@ -117,42 +124,60 @@ class Oscillation:
             return None
         if len(self.samples) < 4:
             return None
-        turns = _reversals(self.samples, self.swing)
+        began, turns = _reversals(self.samples, self.swing)
         if len(turns) < self.reversals:
             return None
         self.quiet_until = t + self.window / 2
-        return (self.samples[0][0], t)
+        return (began, t)
 
     def amplitude(self) -> float:
         values = [a for _, a in self.samples]
         return max(values) - min(values) if values else 0.0
 
 
-def _reversals(samples: deque[tuple[float, float]], swing: float) -> list[float]:
-    """Times where the angle turned back by at least ``swing`` from its last extreme."""
+#: A nod or a shake swings back quickly; a head held turned (looking up at the ceiling to
+#: think) and then brought back is not a gesture.
+MAX_SWING_SECONDS = 0.7
+
+
+def _reversals(samples: deque[tuple[float, float]], swing: float) -> tuple[float, list[float]]:
+    """When the angle first moved away from its resting range, and the times where it turned
+    back by at least ``swing`` from its last extreme, quickly (``MAX_SWING_SECONDS``)."""
     turns: list[float] = []
     lo = hi = samples[0][1]
+    lo_at = hi_at = began = samples[0][0]
     extreme, direction = 0.0, 0  # +1 rising, -1 falling, 0 not yet moving
     for t, a in samples:
         if direction == 0:
-            lo, hi = min(lo, a), max(hi, a)
+            if a < lo:
+                lo, lo_at = a, t
+            if a > hi:
+                hi, hi_at = a, t
             if a - lo >= swing:
-                extreme, direction = a, 1
+                extreme, direction, began = a, 1, lo_at
             elif hi - a >= swing:
-                extreme, direction = a, -1
+                extreme, direction, began = a, -1, hi_at
         elif direction == 1:
             if a > extreme:
                 extreme = a
             elif extreme - a >= swing:
-                turns.append(t)
+                _turn(turns, t, began)
                 extreme, direction = a, -1
         else:
             if a < extreme:
                 extreme = a
             elif a - extreme >= swing:
-                turns.append(t)
+                _turn(turns, t, began)
                 extreme, direction = a, 1
-    return turns
+    return began, turns
+
+
+def _turn(turns: list[float], t: float, began: float) -> None:
+    previous = turns[-1] if turns else began
+    if t - previous <= MAX_SWING_SECONDS:
+        turns.append(t)
+    else:
+        turns.clear()  # too slow: whatever came before was not one gesture with this
 
 
 class CueDetector:
@@ -173,6 +198,15 @@ class CueDetector:
         self._nod = Oscillation(s.gesture_window, s.gesture_swing, s.nod_reversals)
         self._shake = Oscillation(s.gesture_window, s.gesture_swing, s.shake_reversals)
         self._seen_face = False
+        #: Resting brow furrow and smile of this person (None until the first face).
+        self._rest: dict[str, float] = {}
+
+    def _lift(self, name: CueName, value: float) -> float:
+        """``value`` above the resting level, updating the rest while the cue is off."""
+        rest = self._rest.setdefault(name, value)
+        if not self._lasting[name].active:
+            self._rest[name] = rest + self.settings.rest_rate * (value - rest)
+        return value - rest
 
     @property
     def active(self) -> set[CueName]:
@@ -182,10 +216,12 @@ class CueDetector:
         face = obs.face
         if face is not None:
             self._seen_face = True
+        blinking = face is not None and face.eye_closure >= self.settings.blink
         readings: dict[CueName, float | None] = {
-            "looks_away": face.gaze_at_camera if face else None,
-            "frowning": face.brow_furrow if face else None,
-            "smiling": face.smile if face else None,
+            # A blink reads as "away"; the previous reading stands for that frame.
+            "looks_away": None if face is None or blinking else face.gaze_at_camera,
+            "frowning": self._lift("frowning", face.brow_furrow) if face else None,
+            "smiling": self._lift("smiling", face.smile) if face else None,
             "eyes_closed": face.eye_closure if face else None,
             # Absence counts only once someone has been seen (a call starts before the camera).
             "left_frame": (0.0 if face else 1.0) if self._seen_face else None,
@@ -193,11 +229,13 @@ class CueDetector:
         }
         cues: list[PerceptionCue] = []
         for name, value in readings.items():
+            if name == "looks_away" and blinking:
+                continue  # no evidence either way in a blink
             change = self._lasting[name].update(obs.t, value)
             if change is not None:
                 phase, at = change
                 cues.append(self._lasting_cue(name, phase, at, obs, face))
-        if face is not None:
+        if face is not None and not blinking:
             cues.extend(self._gestures(obs.t, face))
         return cues
 
