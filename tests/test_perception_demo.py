@@ -48,7 +48,10 @@ def test_searching_for_a_word_shows_as_cues_while_the_patient_names_the_medicati
     assert medications.user_audio_analysis
     # An answer given looking at the camera does not.
     plain = next(e for e in events if isinstance(e, Utterance) and e.speech.startswith("No,"))
-    assert plain.user_visual_analysis == "The user mostly looked at the camera."
+    assert plain.user_visual_analysis.startswith("The user mostly looked at the camera.")
+    assert "Does the patient seem unsure or to be searching for words? No." in (
+        plain.user_visual_analysis
+    )
 
 
 def test_nods_are_seen(call):

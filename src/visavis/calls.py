@@ -26,6 +26,7 @@ from visavis.engines import Engines
 from visavis.mind import ObjectivesMind, load_flagship_mind
 from visavis.paths import POST_DISCHARGE_DIR
 from visavis.perception.kit import PerceptionKit
+from visavis.perception.layer import PerceptionLayer
 from visavis.runtime.clock import Clock, ClockKind, make_clock
 from visavis.runtime.events import BaseEvent, TurnLatency, Utterance
 from visavis.runtime.media import VideoFrame
@@ -153,7 +154,11 @@ def flagship_conversation(
         source=source,
         sink=sink,
         settings=settings,
-        perception=perception if perception is not None else engines.new_perception(),
+        perception=(
+            perception
+            if perception is not None
+            else engines.new_perception(PerceptionLayer.model_validate(mind.persona.perception))
+        ),
         camera=camera,
     )
     return conversation, mind

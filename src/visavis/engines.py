@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from visavis.perception.kit import PerceptionKit, load_perception
+from visavis.perception.layer import PerceptionLayer
 from visavis.speech.asr.base import SpeechRecognizer
 from visavis.speech.tts.base import SpeechSynthesizer
 from visavis.speech.vad import SileroVAD, VadSettings, VoiceActivityDetector
@@ -54,12 +55,15 @@ class Engines:
                 self._voices[key] = ShiftedVoice(inner, pitch)
         return self._voices[key]
 
-    def new_perception(self) -> PerceptionKit:
+    def new_perception(self, layer: PerceptionLayer | None = None) -> PerceptionKit:
         """Perception for one call: the face analyser (its interpreters are not thread-safe,
         so each call gets its own; they load in milliseconds) and a prosody tracker (it keeps
-        the speaker's pitch baseline). Without the face model files, the voice is still heard
-        and the camera is not analysed (one warning)."""
-        return load_perception()
+        the speaker's pitch baseline), set up by the persona's perception ``layer``. Without
+        the face model files, the camera is analysed by OpenCV's Haar cascade only."""
+        layer = layer or PerceptionLayer()
+        if not layer.enabled:
+            return PerceptionKit(settings=layer.settings())
+        return load_perception(layer.settings())
 
 
 @lru_cache(maxsize=2)

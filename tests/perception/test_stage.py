@@ -136,3 +136,59 @@ async def test_frames_are_dropped_while_busy_and_a_corrupt_frame_costs_only_itse
         len(perception.observations) >= analyzer.calls - 1
     )
     assert perception.state.face_present
+
+
+async def test_awareness_queries_are_answered_per_turn_and_for_the_call():
+    from visavis.perception.stage import PerceptionSettings
+
+    settings = PerceptionSettings(
+        visual_queries=("Is anyone else in the room? => faces >= 2",),
+        analysis_queries=("Did the user frown at any point?", "Is the user wearing glasses?"),
+    )
+    _, _, tasks, perception = stage(analyzer=object(), settings=settings)
+    for i in range(30):
+        t = i / 10
+        faces = (face(), face(gaze_at_camera=0.2)) if t >= 1.0 else (face(),)
+        perception.observe(VisualObservation(t=t, faces=faces))
+    early = perception.turn_summary(0.0, 0.4)
+    late = perception.turn_summary(1.5, 2.9)
+    assert early.visual.endswith("Is anyone else in the room? No.")
+    assert late.visual.endswith("Is anyone else in the room? Yes.")
+    answers = {q["query"]: q["answer"] for q in perception.report(3.0)["queries"]}
+    assert answers == {
+        "Did the user frown at any point?": False,
+        "Is the user wearing glasses?": None,
+    }
+    await tasks.aclose()
+
+
+async def test_a_perception_tool_fires_once_with_its_frame_which_is_never_stored(tmp_path):
+    from visavis.perception.stage import PerceptionSettings, PerceptionTool
+    from visavis.runtime.events import PerceptionToolCall
+
+    class Analyzer:
+        def analyze(self, rgb, t):
+            n = 2 if t >= 1.0 else 1
+            return VisualObservation(t=t, faces=tuple(face() for _ in range(n)))
+
+    tool = PerceptionTool("notice_someone_else", "faces >= 2")
+    clock = VirtualClock()
+    timeline = Timeline(clock, sink=tmp_path / "timeline.jsonl")
+    tasks = TaskOwner("test")
+    perception = PerceptionStage(
+        clock, timeline, tasks, analyzer=Analyzer(), settings=PerceptionSettings(tools=(tool,))
+    )
+
+    async def camera():
+        for i in range(30):
+            yield VideoFrame(image=np.full((120, 160, 3), 90, np.uint8), t=i / 10)
+
+    await perception.watch(camera())
+    await tasks.aclose()
+    calls = timeline.of_type(PerceptionToolCall)
+    assert len(calls) == 1 and calls[0].name == "notice_someone_else"
+    assert calls[0].frames and calls[0].to_protocol("c1")["properties"]["frames"] == calls[0].frames
+    # The frame goes to the application live, and to no file or database.
+    timeline.close()
+    assert "frames" not in calls[0].properties()
+    assert calls[0].frames[0] not in (tmp_path / "timeline.jsonl").read_text()

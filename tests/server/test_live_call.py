@@ -181,6 +181,8 @@ async def test_live_call_over_webrtc(engines, tmp_path: Path, receiver: Receiver
             )
             live = (await http.get(f"/v1/conversations/{cid}")).json()
             assert live["live"] is True and live["transcript"][0]["role"] == "replica"
+            # What perception sees right now (this caller sends no camera: no face).
+            assert live["user_state"]["face_present"] is False
 
             mic.play(answer_48k)
             heard = await caller.wait_for("conversation.utterance", 15.0, role="user")
@@ -197,7 +199,7 @@ async def test_live_call_over_webrtc(engines, tmp_path: Path, receiver: Receiver
             await caller.wait_for("conversation.ended", 2.0, reason="ended_by_api")
             # The application heard about the call: signed webhooks, delivered from the outbox.
             for _ in range(100):
-                if len(receiver.on("/hooks")) >= 3:
+                if len(receiver.on("/hooks")) >= 4:
                     break
                 await asyncio.sleep(0.05)
     finally:
@@ -213,10 +215,12 @@ async def test_live_call_over_webrtc(engines, tmp_path: Path, receiver: Receiver
         assert hook["conversation_id"] == cid
         hooks[hook["event_type"]] = hook
     assert sorted(hooks) == [
+        "application.perception_analysis",
         "application.transcription_ready",
         "system.replica_joined",
         "system.shutdown",
     ]
+    assert "engagement" in hooks["application.perception_analysis"]["properties"]["analysis"]
     assert hooks["system.shutdown"]["properties"]["shutdown_reason"] == (
         "end_conversation_endpoint_hit"
     )

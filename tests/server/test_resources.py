@@ -97,6 +97,17 @@ async def test_persona_lifecycle(client: httpx.AsyncClient):
             "turn_taking_patience",
         ),
         ({"persona_name": "x", "layers": {"tts": {"voice_settings": {"speed": 9}}}}, "speed"),
+        (
+            {
+                "persona_name": "x",
+                "layers": {"perception": {"visual_awareness_queries": ["Busy? => frowning >="]}},
+            },
+            "join terms",
+        ),
+        (
+            {"persona_name": "x", "layers": {"perception": {"visual_tools": [{"name": "t"}]}}},
+            "trigger",
+        ),
     ],
 )
 async def test_bad_personas_are_422(client: httpx.AsyncClient, body: dict, hint: str):

@@ -62,6 +62,7 @@ def one_of_each() -> list[ev.BaseEvent]:
         ev.AppendContext(context="She has a cough."),
         ev.Sensitivity(participant_interrupt_sensitivity="high"),
         ev.PerceptionCue(cue="looks_away", confidence=0.8, start=3.0),
+        ev.PerceptionToolCall(name="notice_confusion", arguments='{"rule": "frowning"}'),
         ev.PerceptionAnalysis(analysis={"engagement": 0.7, "moments": []}),
         ev.ObjectiveActivated(objective_name="confirm_identity"),
         ev.ObjectiveCompleted(

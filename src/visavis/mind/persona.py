@@ -100,6 +100,9 @@ class Persona(BaseModel):
     max_clarifications: int = Field(default=2, ge=0)
     #: The face this persona appears with (the public APIs' ``default_replica_id``).
     default_avatar: str | None = None
+    #: The public API's perception layer (awareness queries, perception tools); validated and
+    #: used by ``visavis.perception.layer.PerceptionLayer``.
+    perception: dict[str, Any] = Field(default_factory=dict)
 
     def templates(self) -> dict[str, list[str]]:
         """Every template by a dotted name, for validation and lookup."""

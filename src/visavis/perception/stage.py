@@ -26,8 +26,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from visavis.perception.awareness import Awareness, PerceptionTool
 from visavis.perception.cues import CueDetector, CueSettings
 from visavis.perception.report import call_report
+from visavis.perception.rules import Evidence
 from visavis.perception.state import UserState
 from visavis.perception.summary import TurnPerception, audio_sentence, visual_sentence
 from visavis.perception.types import (
@@ -36,6 +38,7 @@ from visavis.perception.types import (
     ProsodySummary,
     VisualObservation,
 )
+from visavis.perception.vlm import VisionModelConfig
 from visavis.runtime.clock import Clock
 from visavis.runtime.events import (
     BaseEvent,
@@ -76,6 +79,15 @@ class PerceptionSettings:
     cues: CueSettings = field(default_factory=CueSettings)
     #: Observations kept for summaries and the report (10 fps for 30 minutes).
     history: int = 18000
+    #: The persona's awareness queries (``visavis.perception.rules``): visual and audio ones
+    #: are answered for every user turn, analysis ones for the whole call at its end.
+    visual_queries: tuple[str, ...] = ()
+    audio_queries: tuple[str, ...] = ()
+    analysis_queries: tuple[str, ...] = ()
+    tools: tuple[PerceptionTool, ...] = ()
+    #: An OpenAI-compatible vision-language model for the visual queries (real clock only);
+    #: without one (or while it has no fresh answer) the rules answer.
+    vision_model: VisionModelConfig | None = None
 
 
 class PerceptionStage:
@@ -104,6 +116,9 @@ class PerceptionStage:
         self.cue_log: list[PerceptionCue] = []
         self.frames_seen = 0
         self.frames_dropped = 0
+        #: The last analysed frame only, for a perception tool's call; never written anywhere.
+        self._last_image: np.ndarray | None = None
+        self.awareness = Awareness(self.settings, clock, timeline, tasks, lambda: self._last_image)
         self._busy = False
         self._pause: asyncio.Task[None] | None = None
         self._thinking: PerceptionCue | None = None
@@ -148,6 +163,7 @@ class PerceptionStage:
 
     def _analyze(self, frame: VideoFrame) -> VisualObservation | None:
         assert self.analyzer is not None
+        self._last_image = frame.image
         started = time.perf_counter()
         try:
             obs = self.analyzer.analyze(frame.image, frame.t)
@@ -171,6 +187,8 @@ class PerceptionStage:
         self.state.active_cues = self.cues.active | (
             {"long_thinking_pause"} if self._thinking else set()
         )
+        if self.awareness.has_tools:
+            self.awareness.check_tools(obs.t, self.evidence(obs.t - 1.0, obs.t))
 
     def push_audio(self, chunk: AudioChunk) -> None:
         if self.prosody is None:
@@ -241,16 +259,41 @@ class PerceptionStage:
             if frames:
                 prosody = self._summarize(frames, start, end, text)
         names: set[CueName] = {c.cue for c in cues}
+        evidence = self.evidence(start - 0.5, end + 0.2)
+        visual = (
+            visual_sentence(seen, names, self.expression_baseline())
+            if self.analyzer is not None
+            else None
+        )
+        audio = audio_sentence(prosody, names) if prosody is not None else None
         return TurnPerception(
-            visual=(
-                visual_sentence(seen, names, self.expression_baseline())
-                if self.analyzer is not None
-                else None
-            ),
-            audio=audio_sentence(prosody, names) if prosody is not None else None,
+            visual=self.awareness.visual_answers(visual, evidence),
+            audio=self.awareness.audio_answers(audio, evidence),
             cues=sorted(names),
             prosody=prosody,
         )
+
+    def evidence(self, start: float, end: float) -> Evidence:
+        """Cues seen and mean measurements from ``start`` to ``end``, for rules."""
+        cues = {c.cue for c in self.cue_log if _overlaps(c, start, end)}
+        cues |= {name for name in self.state.active_cues if end >= self.state.t - 0.5}
+        faces = [o.face for o in self.observations if start <= o.t <= end and o.face]
+        metrics: dict[str, float] = {}
+        counts = [len(o.faces) for o in self.observations if start <= o.t <= end]
+        if counts:
+            metrics["faces"] = float(max(counts))
+        if faces:
+            for name in ("smile", "brow_furrow", "brow_raise", "eye_closure", "yaw", "pitch"):
+                metrics[name] = float(np.mean([getattr(f, name) for f in faces]))
+            metrics["mouth_open"] = float(np.mean([f.mouth_open for f in faces]))
+            metrics["attention"] = metrics["gaze"] = float(
+                np.mean([f.gaze_at_camera for f in faces])
+            )
+        voiced = [f for f in self.prosody_frames if start <= f.t <= end and f.voiced and f.pitch_hz]
+        if voiced:
+            metrics["pitch_hz"] = float(np.median([f.pitch_hz for f in voiced]))
+            metrics["energy_db"] = float(np.mean([f.energy_db for f in voiced]))
+        return Evidence(frozenset(cues), metrics)
 
     def expression_baseline(self) -> dict[str, float]:
         """The person's mean expression scores over the call so far (their resting face)."""
@@ -260,7 +303,7 @@ class PerceptionStage:
         return {n: sum(s.get(n, 0.0) for s in scores) / len(scores) for n in EXPRESSIONS}
 
     def report(self, duration: float) -> dict[str, Any]:
-        return call_report(
+        report = call_report(
             list(self.observations),
             self.cue_log,
             duration,
@@ -268,6 +311,10 @@ class PerceptionStage:
             frames_dropped=self.frames_dropped,
             camera=self.analyzer is not None,
         )
+        queries = self.awareness.analysis(self.evidence(0.0, duration))
+        if queries:
+            report["queries"] = queries
+        return report
 
 
 def _overlaps(cue: PerceptionCue, start: float, end: float) -> bool:

@@ -236,6 +236,27 @@ class PerceptionCue(BaseEvent):
     detail: str = ""
 
 
+class PerceptionToolCall(BaseEvent):
+    """A perception tool fired (public ``conversation.perception_tool_call``): its rule became
+    true on what the camera (or the microphone) showed.
+
+    ``frames`` (base64 JPEG) go to the application live, over the data channel and the event
+    socket, and nowhere else: they are excluded from the timeline file, the database and every
+    dump, because frames are never stored."""
+
+    type: Literal["conversation.perception_tool_call"] = "conversation.perception_tool_call"
+    name: str
+    #: JSON text, as ``conversation.tool_call``'s.
+    arguments: str
+    modality: Literal["vision", "audio"] = "vision"
+    frames: list[str] = Field(default_factory=list, exclude=True)
+
+    def to_protocol(self, conversation_id: str) -> dict[str, Any]:
+        message = super().to_protocol(conversation_id)
+        message["properties"]["frames"] = list(self.frames)
+        return message
+
+
 class PerceptionAnalysis(BaseEvent):
     """The end-of-call perception report (public ``conversation.perception_analysis``)."""
 
@@ -381,6 +402,7 @@ Event = Annotated[
     | AppendContext
     | Sensitivity
     | PerceptionCue
+    | PerceptionToolCall
     | PerceptionAnalysis
     | ReplySentence
     | ObjectiveActivated

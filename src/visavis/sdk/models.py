@@ -72,6 +72,7 @@ class ConversationView(ConversationCreated):
     transcript: list[TranscriptLine] = Field(default_factory=list)
     outcome: dict[str, Any] | None = None
     latencies: list[TurnLatencyView] = Field(default_factory=list)
+    user_state: dict[str, Any] | None = None
     perception_analysis: dict[str, Any] | None = None
     #: The whole timeline in the protocol envelope (``get_conversation(..., verbose=True)``).
     events: list[dict[str, Any]] | None = None

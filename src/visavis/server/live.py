@@ -298,6 +298,11 @@ class LiveCall:
                 turns=self.setup.turns,
             ),
             camera=camera,
+            perception=(
+                self.engines.new_perception(self.setup.perception)
+                if self.setup.perception is not None
+                else None
+            ),
         )
         if self.setup.greeting:
             mind.persona = mind.persona.model_copy(

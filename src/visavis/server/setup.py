@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from visavis.face import DEFAULT_AVATAR
 from visavis.mind.persona import load_persona
 from visavis.paths import POST_DISCHARGE_DIR
+from visavis.perception.layer import PerceptionLayer
 from visavis.server.registry import ConversationRecord
 from visavis.server.schemas.resources import PersonaView
 from visavis.turns.baseline import INTERRUPT_DELAY, PATIENCE_SILENCE, TurnSettings
@@ -22,6 +23,8 @@ class CallSetup:
     greeting: str | None = None
     context: str = ""
     turns: TurnSettings = field(default_factory=TurnSettings)
+    #: A stored persona's perception layer (None: the flagship persona's own).
+    perception: PerceptionLayer | None = None
 
 
 def builtin_avatar() -> str:
@@ -45,6 +48,7 @@ def call_setup(record: ConversationRecord, persona: PersonaView | None) -> CallS
         if flow is not None and flow.replica_interruptibility is not None:
             turns.barge_in_delay = INTERRUPT_DELAY[flow.replica_interruptibility]
     return CallSetup(
+        perception=persona.layers.perception if persona is not None else None,
         avatar=avatar or builtin_avatar(),
         greeting=req.custom_greeting,
         context="\n".join(c for c in contexts if c).strip(),

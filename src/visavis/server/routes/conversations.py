@@ -62,9 +62,17 @@ def view(
             for e in events
             if isinstance(e, TurnLatency)
         ],
+        user_state=_user_state(ctx, record),
         perception_analysis=perception_analysis(record),
         events=[e.to_protocol(record.conversation_id) for e in events] if verbose else None,
     )
+
+
+def _user_state(ctx: ServerContext, record: ConversationRecord) -> dict[str, Any] | None:
+    call = ctx.calls.get(record.conversation_id)
+    if call is None or call.conversation is None or record.status == "ended":
+        return None
+    return call.conversation.perception.state.as_dict()
 
 
 async def check_references(ctx: ServerContext, caller: Caller, body: CreateConversation) -> None:

@@ -16,13 +16,14 @@ from fastapi import APIRouter, Response
 from visavis.face import list_avatars
 from visavis.mind.persona import load_persona
 from visavis.paths import POST_DISCHARGE_DIR
+from visavis.perception.layer import PerceptionLayer
 from visavis.server.auth import Caller
 from visavis.server.context import ServerContext
 from visavis.server.errors import ApiError, not_found
 from visavis.server.routes.deps import ApiCaller, Ctx
 from visavis.server.routes.patching import apply_patch, validated
 from visavis.server.schemas import BUILTIN_PERSONA
-from visavis.server.schemas.resources import Page, PatchOp, PersonaBody, PersonaView
+from visavis.server.schemas.resources import Layers, Page, PatchOp, PersonaBody, PersonaView
 from visavis.store import NotFoundError
 
 router = APIRouter(tags=["personas"])
@@ -39,6 +40,7 @@ def builtin_persona() -> PersonaView:
         persona_name=f"{persona.name}, {persona.role} ({persona.organisation})",
         system_prompt=persona.system_prompt,
         default_replica_id=persona.default_avatar,
+        layers=Layers(perception=PerceptionLayer.model_validate(persona.perception)),
         builtin=True,
     )
 
@@ -49,6 +51,10 @@ def persona_view(row: Any) -> PersonaView:
     if llm is not None and llm.api_key:
         # Write-only: a key given to the persona is used, never shown again.
         view.layers.llm = llm.model_copy(update={"api_key": "********"})
+    perception = view.layers.perception
+    if perception is not None and perception.vision_model and perception.vision_model.api_key:
+        masked = perception.vision_model.model_copy(update={"api_key": "********"})
+        view.layers.perception = perception.model_copy(update={"vision_model": masked})
     return view
 
 

@@ -134,6 +134,11 @@ class ConversationView(ConversationCreated):
     latencies: list[TurnLatencyView] = Field(
         default_factory=list, description="per-turn voice-to-voice latency"
     )
+    user_state: dict[str, Any] | None = Field(
+        None,
+        description="while live: what perception sees right now (face, attention, expression, "
+        "active cues), updated about 10 times a second",
+    )
     perception_analysis: dict[str, Any] | None = Field(
         None, description="the end-of-call perception report (engagement, cues, moments)"
     )

@@ -15,6 +15,8 @@ from pydantic import (
     model_validator,
 )
 
+from visavis.perception.layer import PerceptionLayer
+
 Level = Literal["low", "medium", "high"]
 Modality = Literal["verbal", "visual"]
 Name = Field(pattern=r"^[A-Za-z0-9_\-]+$", min_length=1, max_length=100)
@@ -50,7 +52,7 @@ class LLMLayer(_Layer):
 class Layers(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    perception: _Layer | None = None
+    perception: PerceptionLayer | None = None
     stt: _Layer | None = None
     conversational_flow: ConversationalFlowLayer | None = None
     llm: LLMLayer | None = None

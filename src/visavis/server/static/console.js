@@ -198,6 +198,10 @@ function renderDetail() {
     const li = el("li", null, line.role);
     const text = el("span", line.speech);
     if (line.interrupted) text.append(el("span", "[interrupted]", "cut"));
+    // What perception saw and heard during the user's turn (not part of the words).
+    for (const note of [line.user_visual_analysis, line.user_audio_analysis]) {
+      if (note) text.append(el("small", note, "perceived"));
+    }
     li.append(
       el("span", `${clock(line.start)}–${clock(line.end)}`, "time"),
       el("span", line.role === "replica" ? "Agent" : "User", "role"),
@@ -224,6 +228,12 @@ function renderDetail() {
   $("outcome").textContent = c.outcome
     ? JSON.stringify(c.outcome, null, 2)
     : "No outcome yet: it is written when the call ends.";
+  const p = c.perception_analysis;
+  $("perception").textContent = p
+    ? [p.summary, ...(p.moments || []).map((m) => `${clock(m.t)}  ${m.cue.replaceAll("_", " ")}` +
+        (m.duration ? ` (${m.duration.toFixed(1)} s)` : "")),
+       ...(p.queries || []).map((q) => `${q.query} ${q.answer === null ? "(no rule)" : q.answer ? "Yes" : "No"}`)].join("\n")
+    : "No perception report yet: it is written when the call ends.";
 }
 
 function select(id, focus) {
