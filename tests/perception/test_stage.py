@@ -192,3 +192,19 @@ async def test_a_perception_tool_fires_once_with_its_frame_which_is_never_stored
     timeline.close()
     assert "frames" not in calls[0].properties()
     assert calls[0].frames[0] not in (tmp_path / "timeline.jsonl").read_text()
+
+
+async def test_a_voice_with_still_lips_is_flagged_as_maybe_someone_elses():
+    _, _, tasks, perception = stage(analyzer=object())
+    for i in range(20):
+        t = i / 10
+        moving = 0.4 if i % 2 else 0.05
+        perception.observe(VisualObservation(t=t, faces=(face(mouth_open=moving),)))
+    for i in range(20, 40):
+        perception.observe(VisualObservation(t=i / 10, faces=(face(mouth_open=0.01),)))
+    speaking = perception.turn_summary(0.0, 1.9)
+    silent = perception.turn_summary(2.5, 3.9)
+    assert "someone else" not in speaking.visual
+    assert "voice may be someone else's" in silent.visual
+    assert perception.evidence(0.0, 1.9).metrics["mouth_motion"] > 0.2
+    await tasks.aclose()

@@ -14,7 +14,7 @@ Grammar (case-insensitive; ``and`` binds tighter than ``or``)::
     CUE    := looks_away | frowning | smiling | nodding | head_shake | eyes_closed | left_frame
               | second_person | long_thinking_pause | flat_voice | strained_voice
     METRIC := faces | attention | gaze | smile | brow_furrow | brow_raise | eye_closure | yaw
-              | pitch | mouth_open | pitch_hz | energy_db
+              | pitch | mouth_open | mouth_motion | pitch_hz | energy_db
     OP     := < | <= | > | >= | == | !=
 
 A cue is true when it was seen in the window being asked about (the user's turn, or the whole
@@ -45,6 +45,7 @@ METRICS = frozenset(
         "yaw",
         "pitch",
         "mouth_open",
+        "mouth_motion",
         "pitch_hz",
         "energy_db",
     }

@@ -31,7 +31,12 @@ from visavis.perception.cues import CueDetector, CueSettings
 from visavis.perception.report import call_report
 from visavis.perception.rules import Evidence
 from visavis.perception.state import UserState
-from visavis.perception.summary import TurnPerception, audio_sentence, visual_sentence
+from visavis.perception.summary import (
+    TurnPerception,
+    audio_sentence,
+    mouth_motion,
+    visual_sentence,
+)
 from visavis.perception.types import (
     EXPRESSIONS,
     ProsodyFrame,
@@ -286,6 +291,8 @@ class PerceptionStage:
             for name in ("smile", "brow_furrow", "brow_raise", "eye_closure", "yaw", "pitch"):
                 metrics[name] = float(np.mean([getattr(f, name) for f in faces]))
             metrics["mouth_open"] = float(np.mean([f.mouth_open for f in faces]))
+            window = [o for o in self.observations if start <= o.t <= end]
+            metrics["mouth_motion"] = mouth_motion(window)
             metrics["attention"] = metrics["gaze"] = float(
                 np.mean([f.gaze_at_camera for f in faces])
             )

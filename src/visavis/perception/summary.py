@@ -13,6 +13,18 @@ from visavis.runtime.events import CueName
 
 #: How far above the person's own resting level an expression must be to be mentioned.
 EXPRESSION_LIFT = 0.2
+#: Mean frame-to-frame change of ``mouth_open`` below which lips count as still (speaking
+#: measured about 0.3 on the simulated patient, a closed mouth under 0.01).
+SILENT_LIPS = 0.05
+
+
+def mouth_motion(observations: Sequence[VisualObservation]) -> float:
+    """How much the first face's lips move from frame to frame (mean absolute change)."""
+    values = [o.face.mouth_open for o in observations if o.face is not None]
+    if len(values) < 2:
+        return 0.0
+    return sum(abs(b - a) for a, b in zip(values, values[1:], strict=False)) / (len(values) - 1)
+
 
 _CUE_WORDS: dict[CueName, str] = {
     "looks_away": "looked away",
@@ -83,6 +95,9 @@ def visual_sentence(
             parts.append(f"seemed {_ADJECTIVE[top]}")
     if len(visible) < len(seen) * 0.8:
         parts.append("was out of view at times")
+    if len(visible) >= 5 and mouth_motion(visible) < SILENT_LIPS:
+        # Speech was heard but the visible face's lips stayed still: someone off camera, a TV.
+        parts.append("barely moved their lips, so the voice may be someone else's")
     return f"The user {_join(parts)}."
 
 
