@@ -1,0 +1,1 @@
+"""End-of-turn benchmark: labelled silences in complete user turns, scored causally."""
