@@ -29,7 +29,8 @@ The SDK imports nothing from ``visavis.server`` (which loads WebRTC and the spee
 its result models in ``visavis.sdk.models`` mirror the server's, and tests keep them in step.
 """
 
-from visavis.sdk.client import AsyncClient, Client
+from visavis.sdk.async_client import AsyncClient
+from visavis.sdk.client import Client
 from visavis.sdk.errors import (
     AuthenticationError,
     ConflictError,
