@@ -72,6 +72,8 @@ bench: setup
 	$(PY) bench/render.py
 	$(PY) bench/lipsync.py
 	$(PY) bench/live_latency.py
+	$(PY) bench/perception.py
+	$(PY) bench/turns/run.py
 
 # The pictures and the sample call in docs/ (linked from the README).
 media: setup
