@@ -54,7 +54,18 @@ def smart_turn_settings() -> Sequence[tuple[float, Detector]]:
     return [(0.5, SmartTurnDetector())]
 
 
+def fused_settings() -> Sequence[tuple[float, Detector]]:
+    """The fused end-of-turn model (``visavis.turns.fusion``, fitted by ``bench/turns/fit.py``):
+    Smart Turn, prosody, Whisper's partial transcript and elapsed silence, per 20 ms."""
+    from visavis.turns.fusion import EndOfTurnDetector
+
+    return [(0.5, EndOfTurnDetector())]
+
+
 REGISTRY: list[Candidate] = [
     Candidate("silence threshold", silence_settings, (0.5,), (60, 60, 200), "silence (s)"),
     Candidate("Smart Turn v3.2", smart_turn_settings, PROBABILITIES, (40, 160, 40), "-"),
+    # Fitted on this very set (all turns): its curve here is in-sample; `bench/turns/fit.py`
+    # reports it on a held-out split of script lines.
+    Candidate("fused, in-sample", fused_settings, PROBABILITIES, (200, 120, 40), "-"),
 ]

@@ -10,6 +10,7 @@ docs/benchmarks.md (other benchmarks own the other sections).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -62,6 +63,31 @@ def _rows(points: Sequence[Point], limit: int = 12) -> list[Point]:
     return [points[round(i * step)] for i in range(limit)]
 
 
+def _held_out() -> list[str]:
+    """The fused model's figures on the split it was not fitted on (from ``fit.py``)."""
+    from visavis.turns.fusion import MODEL_PATH
+
+    fit = json.loads(MODEL_PATH.read_text()).get("fit", {})
+    split = fit.get("test_split")
+    if not split:
+        return []
+    lines = [
+        "",
+        f"The fused model is fitted on these turns, so its row above is in-sample. Held out "
+        f"({fit.get('split', 'a split by script line')}), fitted on the rest "
+        "(`bench/turns/fit.py`):",
+        "",
+        "| detector, held-out split | false cut-offs at 300 ms median dead air "
+        "| median dead air at 5% false cut-offs |",
+        "|---|---|---|",
+    ]
+    for name, figures in split.items():
+        lines.append(
+            f"| {name} | {_pct(figures['cutoff_at_300ms'])} | {_ms(figures['dead_air_at_5pct'])} |"
+        )
+    return lines
+
+
 def render(
     counts: dict[str, dict[str, int]],
     results: dict[str, list[Point]],
@@ -99,6 +125,7 @@ def render(
             f"| {name} | {_pct(cutoff_rate_at_dead_air(points, DEAD_AIR_TARGET))} "
             f"| {_ms(dead_air_at_cutoff_rate(points, CUTOFF_TARGET))} |"
         )
+    lines += _held_out()
     for name, points in results.items():
         lines += [
             "",
