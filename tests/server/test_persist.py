@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.server.conftest import api_client
+from tests.server.conftest import api_client, api_key
 
 from visavis.runtime.events import ConversationEnded, Utterance
 from visavis.server import StoreRegistry, create_app
@@ -81,3 +81,25 @@ def test_tenants_do_not_see_each_other(tmp_path: Path):
         assert b.get(record.conversation_id) is None
         assert b.all() == [] and [r.conversation_id for r in a.all()] == [record.conversation_id]
         assert StoreRegistry(store, "a").get(record.conversation_id) is not None
+
+
+def test_a_restarted_server_still_ends_conversations_nobody_joined(tmp_path: Path):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    url = f"sqlite:///{tmp_path / 'visavis.db'}"
+    first = create_app(data_dir=tmp_path, database_url=url)
+    body = {"properties": {"participant_absent_timeout": 1.0}}
+    with TestClient(first, headers={"x-api-key": api_key(first)}) as http:
+        cid = http.post("/v1/conversations", json=body).json()["conversation_id"]
+    # The first process is gone (its timer with it); a new one picks the conversation up.
+    second = create_app(data_dir=tmp_path, database_url=url)
+    with TestClient(second, headers={"x-api-key": api_key(second)}) as http:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            got = http.get(f"/v1/conversations/{cid}").json()
+            if got["status"] == "ended":
+                break
+            time.sleep(0.1)
+        assert got["status"] == "ended" and got["end_reason"] == "participant_absent_timeout"

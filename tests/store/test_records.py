@@ -143,3 +143,11 @@ def test_times_are_stored_as_utc_instants(db_url: str) -> None:
     with pytest.raises(StatementError, match="naive datetime"):
         naive.create_conversation(A)
     naive.dispose()
+
+
+def test_active_conversations_across_tenants_for_the_start_up_sweep(store: Store) -> None:
+    a = store.create_conversation("a").conversation_id
+    b = store.create_conversation("b").conversation_id
+    ended = store.create_conversation("a").conversation_id
+    store.end_conversation("a", ended, "completed")
+    assert sorted(store.active_conversations()) == sorted([("a", a), ("b", b)])

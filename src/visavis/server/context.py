@@ -34,7 +34,7 @@ from visavis.server.events import EventHub
 from visavis.server.limits import DEFAULT_MAX_BODY
 from visavis.server.live import LiveCall, LiveCallOptions
 from visavis.server.persist import StoreRegistry
-from visavis.server.registry import ConversationRecord
+from visavis.server.registry import ConversationRecord, utc_now
 from visavis.server.webhooks import WebhookDeliverer, WebhookNotifier
 from visavis.store import Store
 
@@ -129,8 +129,19 @@ class ServerContext:
 
     async def startup(self) -> None:
         self.deliverer.start()
+        await self.resume_absence_timers()
         if self.settings.preload:
             await self.provider.get()
+
+    async def resume_absence_timers(self) -> None:
+        """Conversations a previous process created and nobody joined keep their
+        ``participant_absent_timeout``, counted from their creation."""
+        for tenant_id, conversation_id in await asyncio.to_thread(self.store.active_conversations):
+            if conversation_id in self.calls or conversation_id in self._absent:
+                continue
+            record = await asyncio.to_thread(self.registry(tenant_id).get, conversation_id)
+            if record is not None and record.status == "active":
+                self.watch_absence(record)
 
     async def shutdown(self) -> None:
         # Hang up every live call so peers see the end and records are final.
@@ -224,7 +235,10 @@ class ServerContext:
 
     async def _absent_timeout(self, record: ConversationRecord) -> None:
         try:
-            await asyncio.sleep(record.request.properties.participant_absent_timeout)
+            waited = (utc_now() - record.created_at).total_seconds()
+            await asyncio.sleep(
+                max(0.0, record.request.properties.participant_absent_timeout - waited)
+            )
             if record.conversation_id not in self.calls and record.status != "ended":
                 await self.end(record, "participant_absent_timeout")
         finally:

@@ -147,6 +147,18 @@ class Store(ObjectivesMixin, GuardrailMixin, OutboxMixin, ApiKeyMixin, SettingsM
         with self._tx() as s:
             return list(s.scalars(query.limit(limit).offset(offset)))
 
+    def active_conversations(self, *, limit: int = 1000) -> list[tuple[str, str]]:
+        """``(tenant_id, conversation_id)`` of every active conversation, oldest first: for the
+        server's start-up sweep (timeouts of conversations a previous process created)."""
+        query = (
+            select(Conversation.tenant_id, Conversation.conversation_id)
+            .where(Conversation.status == "active")
+            .order_by(Conversation.created_at)
+            .limit(limit)
+        )
+        with self._tx() as s:
+            return [(t, c) for t, c in s.execute(query)]
+
     def end_conversation(
         self, tenant_id: str, conversation_id: str, reason: str = "ended"
     ) -> Conversation:
