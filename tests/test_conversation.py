@@ -21,7 +21,7 @@ from visavis.runtime.media import AudioChunk
 from visavis.runtime.timeline import Timeline
 from visavis.transport.files import RecordingSink
 from visavis.transport.simulated import CallRecorder
-from visavis.turns.baseline import TurnSettings
+from visavis.turns.settings import TurnSettings
 
 
 class QuietLine:

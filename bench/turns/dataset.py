@@ -2,8 +2,9 @@
 
 Real: ``data.speech.beckett`` (shipped in an installed package, see the model manifest), its
 silences labelled in ``labels/beckett.json``. Synthetic: every line of ``script.py`` spoken by
-Piper in three voices (semitone shifts) and three speaking rates (length scales), with its
-``[pause s]`` markers rendered as silences (as the simulated patient does) and two seconds of
+Piper in three voices (semitone shifts) and three speaking rates (length scales), with the
+agent's question it answers as the turn's ``prompt``, its ``[pause s]`` markers rendered as
+silences (as the simulated patient does) and two seconds of
 silence after the turn. Every silence of 100 ms or more is labelled: the last one of a turn is
 the end, every other one a hold (``kind`` says whether a marker or Piper's own phrasing made it).
 Rendered audio is cached under ``out/turns-cache/`` (git-ignored); the labels, written to
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 from bench.turns.harness import RATE, Silence, Turn
-from bench.turns.script import TURNS
+from bench.turns.script import PROMPTS, TURNS
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = Path(__file__).resolve().parent / "labels"
@@ -47,6 +48,8 @@ class Rendering:
     text: str
     semitones: float
     length_scale: float
+    #: The agent's question the line answers (``script.PROMPTS``); not part of the key.
+    prompt: str = ""
 
     @property
     def key(self) -> str:
@@ -57,11 +60,11 @@ class Rendering:
 def renderings() -> list[Rendering]:
     """Each line three times: three different voices, three different rates."""
     out = []
-    for i, text in enumerate(TURNS):
+    for i, (text, prompt) in enumerate(zip(TURNS, PROMPTS, strict=True)):
         for j in range(3):
             semitones = SEMITONES[(i + j) % 3]
             scale = LENGTH_SCALES[(i + i // 3 + 2 * j) % 3]
-            out.append(Rendering(f"s{i:02d}-{j}", text, semitones, scale))
+            out.append(Rendering(f"s{i:02d}-{j}", text, semitones, scale, prompt))
     return out
 
 
@@ -75,7 +78,8 @@ def load_real() -> list[Turn]:
     lo, hi = (int(t * RATE) for t in spec["room_tone"])
     audio = _pad_with(audio, audio[lo:hi], int(round(spec["pad_to"] * RATE)))
     silences = [Silence(s["start"], s["end"], s["label"], s["note"]) for s in spec["silences"]]
-    return [Turn("beckett", "real", audio, silences, spec["transcript"])]
+    # A monologue read aloud: no agent question, so the dialogue expectation is 0 (neutral).
+    return [Turn("beckett", "real", audio, silences, spec["transcript"], prompt="")]
 
 
 def _pad_with(audio: np.ndarray, tone: np.ndarray, length: int) -> np.ndarray:
@@ -196,7 +200,7 @@ def load_synthetic(relabel: bool = False, progress: Progress = print) -> list[Tu
             mismatched += 1
         entries.append(entry)
         silences = [Silence(s["start"], s["end"], s["label"], s["kind"]) for s in entry["silences"]]
-        turns.append(Turn(r.id, "synthetic", audio, silences, r.text))
+        turns.append(Turn(r.id, "synthetic", audio, silences, r.text, r.prompt))
         if (n + 1) % 25 == 0 or n + 1 == len(specs):
             progress(
                 f"  synthetic turns {n + 1}/{len(specs)} ({rendered} rendered, "

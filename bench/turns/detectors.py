@@ -56,7 +56,8 @@ def smart_turn_settings() -> Sequence[tuple[float, Detector]]:
 
 def fused_settings() -> Sequence[tuple[float, Detector]]:
     """The fused end-of-turn model (``visavis.turns.fusion``, fitted by ``bench/turns/fit.py``):
-    Smart Turn, prosody, Whisper's partial transcript and elapsed silence, per 20 ms."""
+    Smart Turn, prosody, Whisper's partial transcript, the agent's question (the harness sets
+    ``prompt`` per turn) and elapsed silence, per 20 ms."""
     from visavis.turns.fusion import EndOfTurnDetector
 
     return [(0.5, EndOfTurnDetector())]

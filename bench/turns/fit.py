@@ -1,19 +1,27 @@
 """Fit the end-of-turn fusion model (``visavis.turns.fusion``) on the turn set.
 
-Usage: python bench/turns/fit.py [--no-write]
+Usage: python bench/turns/fit.py [--no-write] [--train-only] [--cv [--drop TERM ...]]
 
 1. Per labelled silence, the silence features are computed causally by the runtime detector
    itself (Smart Turn on the audio up to the VAD stop, Whisper on the audio up to the silence's
    start, prosody of the frames before it). Smart Turn's and Whisper's answers are cached in
    ``out/turns-cache/eot-oracle.json`` so refits take seconds.
+   The agent's question each synthetic line answers (``script.PROMPTS``) gives the dialogue
+   expectation (``fusion.expectation_from_prompt``); the real recording has none (0).
 2. Samples: every 20 ms of every silence from the VAD stop on (holds until the user resumes,
    the end silence up to ``HORIZON``), labelled with the silence's label. A logistic regression
-   on them estimates P(end | features, silent for ``elapsed`` so far); features standardized,
-   L2-regularised, fitted by Newton's method in numpy.
+   on them estimates P(end | features, silent for ``elapsed`` so far); its terms are the input
+   features and the products in ``fusion.INTERACTIONS``, standardized, L2-regularised, fitted
+   by Newton's method in numpy.
 3. Split by script line (every rendering of a line on the same side; ``TEST_EVERY``), the real
    recording in the test split. The model is fitted on the train split and scored on the test
    split with the harness, next to the silence threshold and Smart Turn alone; then refitted on
    everything for ``eot_model.json`` unless ``--train-only``.
+
+Which terms to add beyond the first model (``expectation``, ``n_words``, ``answer_word``,
+``ends_number``, ``expectation*n_words``) was chosen by cross-validation inside the train split
+(three folds of script lines, three fold assignments), never on the test split; ``--cv`` prints
+those figures for the shipped terms.
 """
 
 from __future__ import annotations
@@ -40,11 +48,16 @@ from bench.turns.harness import (  # noqa: E402
 )
 
 from visavis.turns.fusion import (  # noqa: E402
-    FEATURES,
+    ANSWER_WORDS,
+    EXPECTATION_CUES,
+    INTERACTIONS,
     MODEL_PATH,
+    NUMBER_WORDS,
+    TERMS,
     VAD_STOP,
     EndOfTurnDetector,
     EndOfTurnModel,
+    term_value,
 )
 
 ORACLE = CACHE / "eot-oracle.json"
@@ -55,8 +68,8 @@ TEST_REST = 2
 HORIZON = 1.2
 #: L2 penalty on the standardized weights (Newton's method on the penalised log-likelihood).
 L2 = 1.0
-#: Not fitted: no labels for them in this audio set (see fusion.py).
-UNFITTED = ("visual_cue", "expectation")
+#: Not fitted: no labels for it in this audio set (see fusion.py).
+UNFITTED = ("visual_cue",)
 
 
 def _words(text: str) -> list[str]:
@@ -94,10 +107,19 @@ COMMENTS = {
     "ends in a word of word_classes or a comma, else 0 (0 when empty)",
     "terminal_punct": "(c) 1 if Whisper ended the partial transcript with . ! or ?",
     "question": "(c) 1 if the partial transcript ends with ?",
+    "n_words": "(c) log(1 + number of words of the partial transcript) (0 when empty)",
+    "answer_word": "(c) 1 if one of the partial transcript's first 3 words is in answer_words "
+    "(yes, no, yeah, sure, ...)",
+    "ends_number": "(c) 1 if the partial transcript's last word is a number (in number_words or "
+    "starting with a digit)",
     "visual_cue": "(d) face cue in [-1, 1] (gaze back, mouth closed = +), 0 neutral; NOT FITTED "
     "(no labels in the audio set): weight 0",
-    "expectation": "(e) dialogue expectation in [-1, 1] (a yes/no question asked = +, an open "
-    "'tell me about' = -), 0 neutral; NOT FITTED (no labels in the audio set): weight 0",
+    "expectation": "(e) dialogue expectation in [-1, 1] from the agent's last question "
+    "(fusion.expectation_from_prompt with expectation_cues): +1 yes/no, +0.5 one fact or item, "
+    "-0.5 a list or description, -1 a story ('tell me about'), 0 unknown or no question (the "
+    "real recording)",
+    "expectation*n_words": "interaction: expectation x n_words (the same few words end a reply "
+    "to a yes/no question but not to 'tell me about ...')",
 }
 
 
@@ -112,8 +134,8 @@ def is_test(turn: Turn) -> bool:
 
 
 def neutral_model() -> EndOfTurnModel:
-    zeros = dict.fromkeys(FEATURES, 0.0)
-    return EndOfTurnModel(zeros, dict(zeros), dict.fromkeys(FEATURES, 1.0), 0.0, WORD_CLASSES)
+    zeros = dict.fromkeys(TERMS, 0.0)
+    return EndOfTurnModel(zeros, dict(zeros), dict.fromkeys(TERMS, 1.0), 0.0, WORD_CLASSES)
 
 
 def silence_rows(
@@ -125,6 +147,7 @@ def silence_rows(
     det = EndOfTurnDetector(neutral_model(), cache=oracle)
     for i, turn in enumerate(turns):
         det.reset()
+        det.prompt = turn.prompt
         for k in range(0, len(turn.audio), 320):
             chunk = np.zeros(320, np.float32)
             part = turn.audio[k : k + 320]
@@ -146,15 +169,16 @@ def samples(rows: list) -> tuple[np.ndarray, np.ndarray]:
     for _turn, feats, start, last, label in rows:
         k = int(np.ceil((start + VAD_STOP) / STEP - 1e-6))
         while k * STEP < last - 1e-6:
-            x = {**feats, "elapsed": k * STEP - start, "visual_cue": 0.0, "expectation": 0.0}
-            xs.append([x[n] for n in FEATURES])
+            x = {**feats, "elapsed": k * STEP - start, "visual_cue": 0.0}
+            xs.append([term_value(n, x) for n in TERMS])
             ys.append(label)
             k += 1
     return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
 
 
-def fit(x: np.ndarray, y: np.ndarray) -> EndOfTurnModel:
-    fitted = [i for i, n in enumerate(FEATURES) if n not in UNFITTED]
+def fit(x: np.ndarray, y: np.ndarray, skip: tuple[str, ...] = UNFITTED) -> EndOfTurnModel:
+    """Logistic regression on ``samples``; terms in ``skip`` get weight 0."""
+    fitted = [i for i, n in enumerate(TERMS) if n not in skip]
     mean = x.mean(axis=0)
     std = x.std(axis=0)
     std[std < 1e-9] = 1.0
@@ -170,11 +194,11 @@ def fit(x: np.ndarray, y: np.ndarray) -> EndOfTurnModel:
         w -= delta
         if np.max(np.abs(delta)) < 1e-8:
             break
-    weights = dict.fromkeys(FEATURES, 0.0)
+    weights = dict.fromkeys(TERMS, 0.0)
     for j, i in enumerate(fitted):
-        weights[FEATURES[i]] = float(w[j + 1])
-    means = {n: float(mean[i]) if n not in UNFITTED else 0.0 for i, n in enumerate(FEATURES)}
-    stds = {n: float(std[i]) if n not in UNFITTED else 1.0 for i, n in enumerate(FEATURES)}
+        weights[TERMS[i]] = float(w[j + 1])
+    means = {n: float(mean[i]) if n not in skip else 0.0 for i, n in enumerate(TERMS)}
+    stds = {n: float(std[i]) if n not in skip else 1.0 for i, n in enumerate(TERMS)}
     return EndOfTurnModel(weights, means, stds, float(w[0]), WORD_CLASSES)
 
 
@@ -215,18 +239,56 @@ def evaluate(model: EndOfTurnModel, turns: list[Turn], oracle: dict) -> dict[str
     return out
 
 
+#: Fold assignments of the train split's script lines for ``--cv`` (three folds each).
+FOLDS = (lambda line: line // 3 % 3, lambda line: line // 6 % 3, lambda line: line * 5 // 3 % 3)
+
+
+def cross_validate(
+    rows: list, oracle: dict, skip: tuple[str, ...] = UNFITTED
+) -> tuple[float | None, float | None]:
+    """The fused model's figures by cross-validation inside the train split (how terms were
+    chosen): per fold assignment, fit on two folds, score the third, pool the three; the mean
+    over assignments (a missing figure counts as 100% / the 2 s timeout)."""
+    from bench.turns.harness import TIMEOUT, Runs
+
+    train = [r for r in rows if not is_test(r[0])]
+    probs = [round(0.01 * i, 2) for i in range(1, 100)]
+    cutoffs, dead = [], []
+    for assign in FOLDS:
+        pooled = Runs(0.5)
+        for k in range(3):
+            model = fit(*samples([r for r in train if assign(line_of(r[0])) != k]), skip)
+            turns = list({id(r[0]): r[0] for r in train if assign(line_of(r[0])) == k}.values())
+            runs = run_setting(0.5, EndOfTurnDetector(model, cache=oracle), turns)
+            pooled.silences += runs.silences
+            pooled.traces += runs.traces
+        points = [score(pooled, t) for t in probs]
+        c = cutoff_rate_at_dead_air(points, 0.3)
+        d = dead_air_at_cutoff_rate(points, 0.05)
+        cutoffs.append(1.0 if c is None else c)
+        dead.append(TIMEOUT if d is None else d)
+    return float(np.mean(cutoffs)), float(np.mean(dead))
+
+
 def to_json(model: EndOfTurnModel, extra: dict) -> dict:
     return {
         "comment": "End-of-turn fusion model for visavis.turns.fusion: p = sigmoid(bias + "
-        "sum_i weights[i] * (x[i] - means[i]) / stds[i]); 0 before the VAD stop (0.2 s into a "
+        "sum_i weights[i] * (x[i] - means[i]) / stds[i]) over the terms (input features and "
+        "the products 'a*b' listed in interactions); 0 before the VAD stop (0.2 s into a "
         "silence). Fitted by bench/turns/fit.py (logistic regression, L2 on standardized "
-        "weights) on 20 ms samples of every labelled silence of bench/turns; do not hand-edit.",
-        "features": {n: COMMENTS[n] for n in FEATURES},
+        "weights) on 20 ms samples of every labelled silence of bench/turns; do not hand-edit "
+        "(the word lists are copies of visavis.turns.fusion's tables and bench/turns/fit.py's "
+        "WORD_CLASSES).",
+        "features": {n: COMMENTS[n] for n in TERMS},
+        "interactions": list(INTERACTIONS),
         "bias": model.bias,
         "weights": model.weights,
         "means": model.means,
         "stds": model.stds,
         "word_classes": model.word_classes,
+        "answer_words": list(ANSWER_WORDS),
+        "number_words": list(NUMBER_WORDS),
+        "expectation_cues": EXPECTATION_CUES,
         "fit": extra,
     }
 
@@ -246,17 +308,31 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-write", action="store_true", help="do not write eot_model.json")
     ap.add_argument("--train-only", action="store_true", help="ship the train-split model")
+    ap.add_argument(
+        "--cv",
+        action="store_true",
+        help="only print cross-validated figures inside the train split (no test, no write)",
+    )
+    ap.add_argument(
+        "--drop", action="append", default=[], help="with --cv: leave this term out (repeatable)"
+    )
     args = ap.parse_args()
     started = time.perf_counter()
     turns = load_set()
     oracle = _load_oracle()
     rows = silence_rows(turns, oracle)
+    if args.cv:
+        skip = (*UNFITTED, *args.drop)
+        c, d = cross_validate(rows, oracle, skip)
+        print(f"cross-validated on the train split, without {', '.join(skip)}:")
+        print(f"  false cut-offs @300 ms: {c:.1%}   dead air @5%: {d * 1000:.0f} ms")
+        return
     train_rows = [r for r in rows if not is_test(r[0])]
     test_turns = [t for t in turns if is_test(t)]
     x, y = samples(train_rows)
     model = fit(x, y)
     print(f"train: {len(train_rows)} silences, {len(x)} samples")
-    for n in FEATURES:
+    for n in TERMS:
         print(f"  {n:20s} w={model.weights[n]:+.3f}  mean={model.means[n]:+.3f}")
     results = evaluate(model, test_turns, oracle)
     n_hold = sum(s.label == "hold" for t in test_turns for s in t.silences)
@@ -270,11 +346,14 @@ def main() -> None:
     final = model
     if not args.train_only:
         final = fit(*samples(rows))
+    cv_cutoff, cv_dead = cross_validate(rows, oracle)
+    print(f"train-split CV: false cut-offs @300 ms {cv_cutoff:.1%}, dead air @5% {cv_dead:.3f} s")
     extra = {
         "trained_on": "train split" if args.train_only else "all turns (after the test below)",
         "split": f"by script line: line % {TEST_EVERY} == {TEST_REST} and the real recording "
         "are test",
         "test_split": results,
+        "train_split_cv": {"cutoff_at_300ms": cv_cutoff, "dead_air_at_5pct": cv_dead},
         "train_split_weights": model.weights,
         "unfitted": list(UNFITTED),
     }

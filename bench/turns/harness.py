@@ -44,6 +44,8 @@ class Turn:
     audio: np.ndarray  # mono float32, 16 kHz
     silences: list[Silence]
     text: str = ""
+    #: The agent's question this turn answers ('' if unknown), for detectors with a ``prompt``.
+    prompt: str = ""
 
 
 class Detector(Protocol):
@@ -96,8 +98,11 @@ Trace = list[tuple[float, float]]
 
 
 def run_turn(detector: Detector, turn: Turn) -> list[Trace]:
-    """Push the turn's audio chunk by chunk and query during each labelled silence."""
+    """Push the turn's audio chunk by chunk and query during each labelled silence. A detector
+    with a ``prompt`` attribute is told the agent's question first (``turn.prompt``)."""
     detector.reset()
+    if hasattr(detector, "prompt"):
+        detector.prompt = turn.prompt
     silences = sorted(turn.silences, key=lambda s: s.start)
     traces: list[Trace] = [[] for _ in silences]
     horizon = max((_limit(s) for s in silences), default=0.0)

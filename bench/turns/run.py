@@ -85,6 +85,25 @@ def _held_out() -> list[str]:
         lines.append(
             f"| {name} | {_pct(figures['cutoff_at_300ms'])} | {_ms(figures['dead_air_at_5pct'])} |"
         )
+    spec = json.loads(MODEL_PATH.read_text())
+    terms = ", ".join(f"`{t}`" for t in spec["weights"] if t not in fit.get("unfitted", []))
+    unfitted = ", ".join(f"`{t}`" for t in fit.get("unfitted", []))
+    lines += [
+        "",
+        f"The fused model's terms: {terms} (each described in "
+        "`src/visavis/turns/eot_model.json`). `expectation` reads the agent's question each "
+        "synthetic line answers (`bench/turns/script.py`; the Beckett monologue has none, so 0) "
+        "through `expectation_from_prompt`; which terms to add was chosen by cross-validation "
+        "inside the train split, not on the held-out lines. The prompts were written for this "
+        "set, with answers of the kind each question invites, so the expectation terms likely "
+        "help less in real calls than here.",
+    ]
+    if unfitted:
+        lines.append(
+            f"Not fitted (weight 0, no labels for it in this audio set): {unfitted}, the face's "
+            "cue; the live model takes it as an input that changes nothing until a fit on data "
+            "that has it."
+        )
     return lines
 
 

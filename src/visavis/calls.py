@@ -33,7 +33,7 @@ from visavis.runtime.media import VideoFrame
 from visavis.runtime.timeline import Timeline
 from visavis.speech.playout import AudioSink
 from visavis.transport.simulated import CallRecorder
-from visavis.turns.baseline import TurnSettings
+from visavis.turns.settings import TurnSettings
 
 #: Calls on the virtual clock happen on a fixed day, so slots and outcomes are reproducible.
 VIRTUAL_DAY = date(2026, 11, 23)  # a Monday: follow-up slots fall on the next weekdays

@@ -11,13 +11,18 @@ from pathlib import Path
 
 from rich.console import Console
 
-from visavis.turns.baseline import TurnSettings
+from visavis.turns.settings import TurnSettings
 
 console = Console(stderr=True)
 
 
 def _turn_settings(args: argparse.Namespace) -> TurnSettings:
-    return TurnSettings(end_of_turn_silence=args.end_of_turn_silence)
+    turns = TurnSettings(detector=args.turn_detector)
+    if args.patience:
+        turns.set_patience(args.patience)
+    if args.end_of_turn_silence is not None:
+        turns.end_of_turn_silence = args.end_of_turn_silence
+    return turns
 
 
 def _seconds(text: str) -> float:
@@ -160,11 +165,22 @@ def _call_options(parser: argparse.ArgumentParser, out: str) -> None:
     parser.add_argument("--realtime", action="store_true", help="run on the real clock")
     parser.add_argument("--quiet", action="store_true", help="no live progress display")
     parser.add_argument(
+        "--turn-detector",
+        choices=("fused", "silence"),
+        default="fused",
+        help="end-of-turn detection: the fused model (default) or a fixed silence",
+    )
+    parser.add_argument(
+        "--patience",
+        choices=("low", "medium", "high"),
+        help="turn_taking_patience: how sure the agent must be you have finished",
+    )
+    parser.add_argument(
         "--end-of-turn-silence",
         type=_seconds,
-        default=0.5,
+        default=None,
         metavar="SECONDS",
-        help="silence that ends the caller's turn (baseline rule; default 0.5)",
+        help="with --turn-detector silence: the silence that ends a turn (default 0.5)",
     )
 
 

@@ -1,23 +1,28 @@
 """One call, wired: the only module that connects the stages into the loop.
 
-    microphone ─► Listener (VAD, partial ASR) ──events──► turns (BaselineTurnTaking)
+    microphone ─► Listener (VAD, partial ASR) ──events──► turns (FloorTaking: end-of-turn
+       │                                                  │   model, holds, backchannels,
+       └──────────── audio (Smart Turn, overlaps) ───────►│   barge-in judging)
                                                           │ turn.decision / interrupt
                                                           ▼
     speaker ◄── mind (plan → commit) ◄── final ASR ◄── this loop (speculation, commit, say)
        │
-       └─► Playout ─► transport (AudioSink)
+       └─► Playout (pause / resume / cut) ─► transport (AudioSink)
 
 Stages never call each other: they emit events on the timeline, and this module reacts to the
 few events that need cross-stage action. To keep dead air short it *speculates*: as soon as the
 VAD says the user paused, it transcribes the turn, plans the reply and synthesizes its first
 sentence, and when the end-of-turn decision arrives the answer is ready to play. If the user goes
-on speaking the speculation is thrown away; the mind's ``plan`` is pure, so nothing leaks.
+on speaking the speculation is thrown away; the mind's ``plan`` is pure, so nothing leaks. The
+speculation's transcript (``turn.speculation transcribed``) is also what the end-of-turn model
+reads for the turn's completeness, so Whisper runs once per pause.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -45,6 +50,7 @@ from visavis.runtime.events import (
     TranscriptFinal,
     TurnDecision,
     TurnLatency,
+    TurnSpeculation,
     UserStartedSpeaking,
     UserStoppedSpeaking,
     Utterance,
@@ -58,12 +64,15 @@ from visavis.speech.playout import AudioSink, Playout
 from visavis.speech.speaker import Speaker, Synthesis
 from visavis.speech.tts.base import SpeechSynthesizer
 from visavis.speech.vad import VoiceActivityDetector
-from visavis.turns.baseline import (
-    INTERRUPT_DELAY,
-    PAUSE_SENSITIVITY_SILENCE,
-    BaselineTurnTaking,
-    TurnSettings,
-)
+from visavis.turns.end_of_turn import LiveEndOfTurn, TurnCompleteness
+from visavis.turns.floor import FloorTaking
+from visavis.turns.fusion import EndOfTurnModel
+from visavis.turns.overlap import OverlapClassifier
+from visavis.turns.settings import PAUSE_SENSITIVITY_PATIENCE, TurnSettings
+
+log = logging.getLogger(__name__)
+#: What the agent says as a vocal backchannel (Piper reads it as a soft "mm-hm").
+BACKCHANNEL = "Mm-hm."
 
 
 class AudioSource(Protocol):
@@ -129,6 +138,7 @@ class Conversation:
         settings: ConversationSettings | None = None,
         perception: PerceptionKit | None = None,
         camera: AsyncIterator[VideoFrame] | None = None,
+        smart_turn: TurnCompleteness | None = None,
     ) -> None:
         self.clock = clock
         self.timeline = timeline
@@ -140,9 +150,17 @@ class Conversation:
         self.listener = Listener(
             vad, recognizer, clock, timeline, self.tasks, self.settings.listener
         )
-        self.turns = BaselineTurnTaking(clock, timeline, self.tasks, self.settings.turns)
         self.playout = Playout(clock, timeline, sink, self.tasks)
         self.speaker = Speaker(clock, timeline, synthesizer, self.playout, self.tasks)
+        self.turns = FloorTaking(
+            clock,
+            timeline,
+            self.tasks,
+            self.settings.turns,
+            end_of_turn=_end_of_turn_model(self.settings.turns, smart_turn),
+            overlaps=OverlapClassifier(recognizer),
+            played=self.playout.played_between,
+        )
         kit = perception or PerceptionKit()
         # Beside the loop, never in its way: frames are analysed off the loop, and the stage
         # only adds cues to the timeline and answers turn_summary() when a turn is answered.
@@ -167,6 +185,8 @@ class Conversation:
         self._done = asyncio.Event()
         self._end_reason = "completed"
         self._mind_done = False
+        self._backchannel_ids = itertools.count(1)
+        self._backchannel: Synthesis | None = None
         timeline.subscribe(
             self._inbox.put_nowait,
             (
@@ -201,7 +221,9 @@ class Conversation:
             self.tasks.start(self.perception.watch(self.camera), "camera")
         self.tasks.start(self._react(), "react")
         self.tasks.start(self._deadline(), "deadline")
-        self.tasks.start(self._say(self.mind.greet()), "greet")
+        greeting = self.mind.greet()
+        greeting.interruptible = greeting.interruptible and s.turns.interruptible_greeting
+        self.tasks.start(self._say(greeting), "greet")
         try:
             await self._done.wait()
         finally:
@@ -219,11 +241,9 @@ class Conversation:
     def _apply_sensitivity(self, event: Sensitivity) -> None:
         turns = self.turns.settings
         if event.participant_pause_sensitivity is not None:
-            turns.end_of_turn_silence = PAUSE_SENSITIVITY_SILENCE[
-                event.participant_pause_sensitivity
-            ]
+            turns.set_patience(PAUSE_SENSITIVITY_PATIENCE[event.participant_pause_sensitivity])
         if event.participant_interrupt_sensitivity is not None:
-            turns.barge_in_delay = INTERRUPT_DELAY[event.participant_interrupt_sensitivity]
+            turns.set_interruptibility(event.participant_interrupt_sensitivity)
 
     def end(self, reason: str) -> None:
         self._end_reason = reason
@@ -232,6 +252,7 @@ class Conversation:
     async def _hear(self) -> None:
         async for chunk in self.source.chunks():
             self.listener.push(chunk)
+            self.turns.push_audio(chunk)
             self.perception.push_audio(chunk)
         # The caller hung up (or the input file ended): finish what is being said, then stop.
         await self.playout.wait_idle()
@@ -251,10 +272,19 @@ class Conversation:
                 self._speculation = self.tasks.start(self._speculate(), "speculate")
             elif isinstance(event, UserStartedSpeaking):
                 # The user went on: whatever was prepared answers an unfinished turn.
-                await cancel_and_wait(self._speculation)
-                self._speculation = None
+                await self._discard_speculation()
             elif isinstance(event, Interrupt):
                 await self.speaker.interrupt()
+            elif isinstance(event, TurnDecision) and event.action == "yield":
+                self.playout.pause()
+            elif isinstance(event, TurnDecision) and event.action == "ignore":
+                # A "yeah", a cough or our echo over the reply: it goes on, and what the user
+                # said is not the start of their turn.
+                self.playout.resume()
+                await self._discard_speculation()
+                self.listener.close_turn()
+            elif isinstance(event, TurnDecision) and event.action == "backchannel":
+                await self._backchannel_now()
             elif isinstance(event, TurnDecision) and event.action == "respond":
                 if event.reason == "reprompt":
                     if not self._mind_done:
@@ -278,9 +308,33 @@ class Conversation:
                 if self._mind_done and not self.playout.busy:
                     self.end("completed")
 
+    async def _discard_speculation(self) -> None:
+        if self._speculation is not None:
+            await cancel_and_wait(self._speculation)
+            self._speculation = None
+            self.timeline.emit(TurnSpeculation(phase="discarded"))
+
+    async def _backchannel_now(self) -> None:
+        """A soft "mm-hm" in the user's pause (the face nods on the decision itself)."""
+        if not self.settings.turns.vocal_backchannel or self.playout.busy:
+            return
+        if self._backchannel is None:
+            self._backchannel = await self.speaker.synthesize(BACKCHANNEL)
+        self.speaker.say(
+            f"bc{next(self._backchannel_ids)}",
+            [BACKCHANNEL],
+            first=self._backchannel,
+            interruptible=False,
+            backchannel=True,
+        )
+
     async def _speculate(self) -> _Speculation:
         version = self._mind_version
+        self.timeline.emit(TurnSpeculation(phase="started"))
         final = await self.listener.transcribe_turn()
+        self.timeline.emit(
+            TurnSpeculation(phase="transcribed", text=final.text if final is not None else "")
+        )
         if final is None or not final.text:
             return _Speculation(final=None, mind_version=version)
         started = time.perf_counter()
@@ -288,6 +342,7 @@ class Conversation:
         plan = self.mind.plan(final.text, self._heard_reply, seen)
         reply_ms = (time.perf_counter() - started) * 1000.0
         first = await self.speaker.synthesize(plan.sentences[0]) if plan.sentences else None
+        self.timeline.emit(TurnSpeculation(phase="ready", text=final.text))
         return _Speculation(final, plan, first, reply_ms, version, seen)
 
     async def _respond_to_turn(self, decision: TurnDecision) -> None:
@@ -297,10 +352,13 @@ class Conversation:
         self._speculation = None
         if spec.final is None or spec.plan is None:
             return  # noise or a cough: nothing to answer
+        self.timeline.emit(TurnSpeculation(phase="used", text=spec.final.text))
         if spec.mind_version != self._mind_version:
             # Something was committed meanwhile (a re-prompt, an inbound event): plan afresh.
             spec.plan = self.mind.plan(spec.final.text, self._heard_reply, spec.seen)
             spec.first = None
+        if self.playout.busy and self.playout.backchannel:
+            await self.speaker.interrupt()  # our own "mm-hm" gives way to the answer
         if self.playout.busy:
             # A reply that could not be interrupted is still playing: let it finish first.
             await self.playout.wait_idle()
@@ -380,3 +438,23 @@ class Conversation:
                 tts_first_audio_ms=round(pending.tts_ms, 1),
             )
         )
+
+
+def _end_of_turn_model(
+    settings: TurnSettings, smart_turn: TurnCompleteness | None
+) -> LiveEndOfTurn | None:
+    """The fused end-of-turn model, or None for the silence detector (also, with a warning,
+    when the Smart Turn model file is missing: the call still works, on silence alone)."""
+    if settings.detector != "fused":
+        return None
+    if smart_turn is None:
+        from visavis.models import ModelUnavailableError
+        from visavis.turns.smart_turn import load_smart_turn
+
+        try:
+            smart_turn = load_smart_turn()
+        except ModelUnavailableError as exc:
+            log.warning("end-of-turn model unavailable (%s): using the silence detector", exc)
+            settings.detector = "silence"
+            return None
+    return LiveEndOfTurn(EndOfTurnModel.load(), smart_turn)

@@ -21,12 +21,12 @@ from visavis.engines import Engines, load_engines
 from visavis.face import DEFAULT_AVATAR, VideoStats, write_call_video
 from visavis.paths import SCENARIOS_FILE
 from visavis.runtime.clock import ClockKind
-from visavis.runtime.events import BaseEvent, ReplicaStoppedSpeaking, TurnLatency
+from visavis.runtime.events import BaseEvent, ReplicaStoppedSpeaking, TurnDecision, TurnLatency
 from visavis.sim.camera import PatientCamera
 from visavis.sim.patient import SimulatedPatient
 from visavis.sim.scenarios import Scenario, get_scenario, load_scenarios
 from visavis.transport.simulated import SimulatedLine
-from visavis.turns.baseline import TurnSettings
+from visavis.turns.settings import TurnSettings
 
 SCENARIOS = SCENARIOS_FILE
 
@@ -96,7 +96,10 @@ async def run_demo(
     # scenario goes astray.
     patient_log = {
         "heard": [{"t": t, "text": text, "intent": intent} for t, text, intent in patient.heard],
-        "said": [{"t": t, "text": text} for t, text in patient.said],
+        "said": [
+            {"t": t, "end": end, "text": text}
+            for (t, text), (_, end) in zip(patient.said, patient.spans, strict=True)
+        ],
     }
     (out_dir / "patient.json").write_text(json.dumps(patient_log, indent=2) + "\n")
     stats = None
@@ -114,7 +117,7 @@ async def run_demo(
         reason=record.reason,
         duration=record.duration,
         out_dir=out_dir,
-        problems=check_expectations(scenario.expect, record.outcome, record.events),
+        problems=check_expectations(scenario.expect, record.outcome, record.events, patient.spans),
         latencies=record.latencies,
         video=stats,
     )
@@ -132,12 +135,33 @@ def _find(values: Any, key: str) -> Any:
     return None
 
 
+def cut_ins(events: list[BaseEvent], spans: list[tuple[float, float]]) -> list[float]:
+    """When the agent decided to answer while the patient was still inside a line."""
+    return [
+        e.t
+        for e in events
+        if isinstance(e, TurnDecision)
+        and e.action == "respond"
+        and e.reason != "reprompt"
+        and any(start < e.t < end - 0.05 for start, end in spans)
+    ]
+
+
 def check_expectations(
-    expect: dict[str, Any], outcome: dict[str, Any], events: list[BaseEvent]
+    expect: dict[str, Any],
+    outcome: dict[str, Any],
+    events: list[BaseEvent],
+    spans: list[tuple[float, float]] | None = None,
 ) -> list[str]:
-    """What differs between a scenario's expected outcome and the call's actual one."""
+    """What differs between a scenario's expected outcome and the call's actual one
+    (``spans``: when the patient spoke, for ``cut_ins``)."""
     problems = []
     for key, wanted in expect.items():
+        if key == "cut_ins":
+            at = cut_ins(events, spans or [])
+            if len(at) > wanted:
+                problems.append(f"{key}: wanted at most {wanted}, got {len(at)} (at {at})")
+            continue
         if key == "interrupted_replies":
             got: Any = sum(
                 1 for e in events if isinstance(e, ReplicaStoppedSpeaking) and e.interrupted

@@ -75,6 +75,7 @@ def load_engines(tts_engine: str = "piper", deterministic: bool = True) -> Engin
     from visavis.models import locate
     from visavis.speech.asr.whisper import WhisperRecognizer
     from visavis.speech.tts import load_synthesizer
+    from visavis.turns.smart_turn import load_smart_turn
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -88,4 +89,7 @@ def load_engines(tts_engine: str = "piper", deterministic: bool = True) -> Engin
     options = {"deterministic": deterministic} if tts_engine == "piper" else {}
     synthesizer = load_synthesizer(tts_engine, **options)
     timings["tts"] = time.perf_counter() - started
+    started = time.perf_counter()
+    load_smart_turn()  # the end-of-turn model's audio half, shared by every call
+    timings["turn"] = time.perf_counter() - started
     return Engines(recognizer, synthesizer, vad_path, {k: round(v, 3) for k, v in timings.items()})

@@ -15,7 +15,7 @@ from visavis.engines import Engines, load_engines
 from visavis.runtime.clock import ClockKind
 from visavis.runtime.events import BaseEvent
 from visavis.transport.files import FileAudioSource, RecordingSink
-from visavis.turns.baseline import TurnSettings
+from visavis.turns.settings import TurnSettings
 
 
 async def run_talk(

@@ -165,3 +165,54 @@ def test_synthetic_labels_match_the_script() -> None:
         markers = len(re.findall(r"\[pause\s+[0-9.]+\]", t["text"]))
         kinds = [s["kind"] for s in t["silences"]]
         assert kinds.count("marker") == markers, t["id"]
+
+
+class Prompted(Ramp):
+    """A detector with a ``prompt``: the harness tells it the agent's question before a turn."""
+
+    def __init__(self) -> None:
+        super().__init__(1.0)
+        self.prompt = ""
+        self.prompts_seen: list[str] = []
+
+    def reset(self) -> None:
+        super().reset()
+        self.prompt = "stale"  # whatever reset leaves, the harness sets it after
+
+    def end_probability(self, silence_started_at: float, now: float) -> float:
+        self.prompts_seen.append(self.prompt)
+        return super().end_probability(silence_started_at, now)
+
+
+def test_harness_passes_the_turns_prompt() -> None:
+    turn = toy_turn()
+    turn.prompt = "Did you take your pills?"
+    det = Prompted()
+    run_turn(det, turn)
+    assert det.prompts_seen and set(det.prompts_seen) == {"Did you take your pills?"}
+    run_turn(det, toy_turn())  # no prompt: ''
+    assert det.prompts_seen[-1] == ""
+    ramp = Ramp(1.0)
+    run_turn(ramp, turn)  # a detector without ``prompt`` is left alone
+    assert not hasattr(ramp, "prompt")
+
+
+def test_script_lines_carry_their_prompt() -> None:
+    from bench.turns.dataset import Rendering, renderings
+    from bench.turns.script import LINES, PROMPTS, TURNS
+
+    from visavis.turns.fusion import expectation_from_prompt
+
+    assert len(LINES) == len(TURNS) == len(PROMPTS)
+    assert all(p.strip().endswith(("?", ".")) for p in PROMPTS)
+    for r in renderings():
+        assert r.prompt == PROMPTS[int(r.id[1:3])] and r.text == TURNS[int(r.id[1:3])]
+    # The prompt is not part of the rendering key: editing a question re-renders nothing.
+    r = renderings()[0]
+    other = Rendering(r.id, r.text, r.semitones, r.length_scale, "Something else?")
+    assert other.key == r.key
+    # Every group of the script has questions of the kind its comment says.
+    values = [expectation_from_prompt(p) for p in PROMPTS]
+    yes_no = [v for p, v in zip(PROMPTS, values, strict=True) if p.startswith(("Did ", "Are "))]
+    assert yes_no and all(v == 1.0 for v in yes_no)
+    assert expectation_from_prompt(PROMPTS[0]) < 0  # "Which medications ...?"

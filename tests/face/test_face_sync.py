@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import pytest
+
 from visavis.face.animator import Animator
 from visavis.face.lipsync import LipSync
 from visavis.face.visemes import VISEMES, viseme_of
-from visavis.runtime.events import ReplicaStoppedSpeaking, SentencePlayback, SpeechSynthesized
+from visavis.runtime.events import (
+    PlaybackPaused,
+    ReplicaStoppedSpeaking,
+    SentencePlayback,
+    SpeechSynthesized,
+)
 
 
 def _playbacks(events):
@@ -82,3 +89,33 @@ def test_blinks_happen_at_natural_intervals(call_events) -> None:
     closed = [a.params_at(i / 100).blink_left > 0.9 for i in range(6000)]
     onsets = [i for i in range(1, len(closed)) if closed[i] and not closed[i - 1]]
     assert 6 <= len(onsets) <= 40  # 60 s: a blink every 1.5-10 s
+
+
+def test_a_paused_sentence_closes_the_mouth_and_resumes_in_step(call_events) -> None:
+    """Paused mid-sentence (a possible barge-in), then resumed from a word's start: the mouth
+    rests during the pause and then follows the track from that offset."""
+    (playback, sentence), _ = _playbacks(call_events)[:2]
+    pause_at = playback.t + sentence.duration * 0.4
+    offset = sentence.duration * 0.3
+    resume_at = pause_at + 0.8
+    events = [e for e in call_events if e.t <= pause_at] + [
+        PlaybackPaused(t=pause_at, reply_id=playback.reply_id, index=playback.index, at=0.0),
+        SentencePlayback(
+            t=resume_at, reply_id=playback.reply_id, index=playback.index, offset=offset
+        ),
+    ]
+    paused, reference = LipSync(), LipSync()
+    for e in events:
+        paused.on_event(e)
+    for e in call_events:
+        reference.on_event(e)
+    assert all(paused.mouth_at(pause_at + 0.1 + k * 0.04).jaw_open == 0.0 for k in range(15))
+    assert not paused.speaking_at(pause_at + 0.3)
+    # After the resume: the mouth of the original track at the same point of the sentence.
+    for k in range(10):
+        tau = offset + 0.05 + k * 0.04
+        want = reference.mouth_at(playback.t + tau)
+        got = paused.mouth_at(resume_at - offset + tau)
+        assert (got.jaw_open, got.lip_spread, got.lip_round) == pytest.approx(
+            (want.jaw_open, want.lip_spread, want.lip_round)
+        )

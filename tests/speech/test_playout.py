@@ -5,8 +5,11 @@ import pytest
 
 from visavis.runtime.clock import VirtualClock
 from visavis.runtime.events import (
+    PlaybackPaused,
+    PlaybackResumed,
     ReplicaStartedSpeaking,
     ReplicaStoppedSpeaking,
+    SentencePlayback,
     Utterance,
     WordTiming,
 )
@@ -84,5 +87,63 @@ async def test_interrupt_stops_within_one_frame_and_records_what_was_heard():
     assert stopped.heard_text == "Hello Maria. How"
     assert stopped.full_text == "Hello Maria. How are you today?"
     assert sink.cleared == 1
+    await tasks.aclose()
+    clock.close()
+
+
+async def test_a_pause_silences_within_one_frame_and_resume_goes_on_from_the_word_start():
+    clock, sink = VirtualClock(), RecordingSink()
+    timeline, tasks = Timeline(clock), TaskOwner("t")
+    playout = Playout(clock, timeline, sink, tasks)
+    playout.begin("r1", "How are you today?")
+    playout.enqueue(0, "How are you today?", speech(["How", "are", "you", "today?"]))
+    playout.finish("r1")
+    started = await timeline.next_event(ReplicaStartedSpeaking)
+    await clock.sleep_until(started.t + 0.7)  # inside "are" (0.5-1.0 s)
+    paused_at = clock.now()
+    assert playout.pause()
+    assert sink.cleared == 1
+    paused = await timeline.next_event(PlaybackPaused)
+    assert paused.t <= paused_at + 0.02
+    assert paused.at == pytest.approx(0.7, abs=0.03)
+    await clock.sleep(0.5)
+    # Nothing left for the transport while paused.
+    assert all(f.start <= paused_at + 0.02 for f in sink.frames)
+    playout.resume()
+    resumed = await timeline.next_event(PlaybackResumed)
+    assert resumed.offset == pytest.approx(0.5)  # back to the start of "are"
+    playback = timeline.of_type(SentencePlayback)
+    assert playback[-1].offset == pytest.approx(0.5)
+    await playout.wait_idle()
+    stopped = timeline.of_type(ReplicaStoppedSpeaking)[0]
+    assert not stopped.interrupted and stopped.heard_text == "How are you today?"
+    # The whole sentence plus the replayed part of "are" (0.5-0.7 s) reached the sink.
+    assert sum(len(f.samples) for f in sink.frames) == pytest.approx(16000 * 2.2, abs=400)
+    await tasks.aclose()
+    clock.close()
+
+
+async def test_a_long_pause_restarts_the_sentence_and_a_cut_while_paused_ends_the_reply():
+    clock, sink = VirtualClock(), RecordingSink()
+    timeline, tasks = Timeline(clock), TaskOwner("t")
+    playout = Playout(clock, timeline, sink, tasks)
+    playout.begin("r1", "How are you today?")
+    playout.enqueue(0, "How are you today?", speech(["How", "are", "you", "today?"]))
+    playout.finish("r1")
+    started = await timeline.next_event(ReplicaStartedSpeaking)
+    await clock.sleep_until(started.t + 1.2)
+    playout.pause()
+    await clock.sleep(1.5)
+    playout.resume()
+    resumed = await timeline.next_event(PlaybackResumed)
+    assert resumed.offset == 0.0
+    await clock.sleep(0.6)  # "How" again, into "are"
+    playout.pause()
+    await timeline.next_event(PlaybackPaused)
+    playout.interrupt()
+    await playout.wait_idle()
+    stopped = timeline.of_type(ReplicaStoppedSpeaking)[0]
+    assert stopped.interrupted and stopped.heard_text == "How"
+    assert playout.played_between(started.t, started.t + 0.5).shape == (8000,)
     await tasks.aclose()
     clock.close()

@@ -8,12 +8,19 @@ import numpy as np
 import pytest
 
 from visavis.turns.fusion import (
+    ANSWER_WORDS,
+    EXPECTATION_CUES,
     FEATURES,
     MODEL_PATH,
+    NUMBER_WORDS,
+    TERMS,
     VAD_STOP,
     EndOfTurnDetector,
     EndOfTurnModel,
+    expectation_from_prompt,
     prosody_features,
+    silence_feature_set,
+    term_value,
     text_features,
 )
 
@@ -23,24 +30,39 @@ def model() -> EndOfTurnModel:
     return EndOfTurnModel.load()
 
 
-def _features(model: EndOfTurnModel, text: str, elapsed: float) -> dict[str, float]:
+def _features(
+    model: EndOfTurnModel, text: str, elapsed: float, prompt: str = ""
+) -> dict[str, float]:
     base = {n: model.means[n] for n in FEATURES}
-    return {**base, **model.text_features(text), "elapsed": elapsed}
+    return {
+        **base,
+        **model.text_features(text),
+        "expectation": model.expectation(prompt),
+        "elapsed": elapsed,
+    }
 
 
 def test_json_is_valid_and_documented() -> None:
     spec = json.loads(MODEL_PATH.read_text())
     assert spec["comment"]
     for key in ("weights", "means", "stds", "features"):
-        assert set(spec[key]) == set(FEATURES), key
-    assert all(isinstance(spec["features"][n], str) and spec["features"][n] for n in FEATURES)
-    assert all(spec["stds"][n] > 0 for n in FEATURES)
+        assert set(spec[key]) == set(TERMS), key
+    assert all(isinstance(spec["features"][n], str) and spec["features"][n] for n in TERMS)
+    assert all(spec["stds"][n] > 0 for n in TERMS)
     assert all(np.isfinite(float(v)) for v in spec["weights"].values())
     assert spec["word_classes"]["conjunctions"] and spec["word_classes"]["fillers"]
-    # (d) and (e) are inputs, not fitted yet: weight 0, documented as such.
-    for n in ("visual_cue", "expectation"):
-        assert spec["weights"][n] == 0.0
-        assert "NOT FITTED" in spec["features"][n]
+    # Every interaction is a product of two input features.
+    assert all(set(t.split("*")) <= set(FEATURES) for t in spec["interactions"])
+    # The shipped copies of the word tables are the module's (one source of truth).
+    assert spec["answer_words"] == list(ANSWER_WORDS)
+    assert spec["number_words"] == list(NUMBER_WORDS)
+    assert spec["expectation_cues"] == EXPECTATION_CUES
+    # (d) is an input, not fitted yet: weight 0, documented as such; (e) is fitted.
+    assert spec["weights"]["visual_cue"] == 0.0
+    assert "NOT FITTED" in spec["features"]["visual_cue"]
+    assert spec["fit"]["unfitted"] == ["visual_cue"]
+    assert spec["weights"]["expectation"] != 0.0
+    assert "NOT FITTED" not in spec["features"]["expectation"]
 
 
 def test_model_loads(model: EndOfTurnModel) -> None:
@@ -67,12 +89,61 @@ def test_text_features_word_classes(model: EndOfTurnModel) -> None:
         "trailing_incomplete": 0.0,
         "terminal_punct": 1.0,
         "question": 1.0,
+        "n_words": pytest.approx(np.log(4)),
+        "answer_word": 0.0,
+        "ends_number": 0.0,
     }
     assert text_features("", words) == {
         "trailing_incomplete": 0.0,
         "terminal_punct": 0.0,
         "question": 0.0,
+        "n_words": 0.0,
+        "answer_word": 0.0,
+        "ends_number": 0.0,
     }
+    assert text_features("Um, no.", words)["answer_word"] == 1.0
+    assert text_features("I think so, yes.", words)["answer_word"] == 0.0  # not in the first 3
+    assert text_features("Furosemide 40 milligrams", words)["ends_number"] == 0.0
+    assert text_features("It's a six", words)["ends_number"] == 1.0
+    assert text_features("120 over 80.", words)["ends_number"] == 1.0
+
+
+def test_expectation_from_prompt() -> None:
+    # + a short answer: yes/no questions, one fact.
+    assert expectation_from_prompt("Did you take your pills this morning?") == 1.0
+    assert expectation_from_prompt("Is this the one with the yellow label?") == 1.0
+    assert expectation_from_prompt("When is your next appointment?") == 0.5
+    assert expectation_from_prompt("How many pillows do you sleep on?") == 0.5
+    assert expectation_from_prompt("What time is the appointment?") == 0.5
+    # - a list or a story.
+    assert expectation_from_prompt("Which medications are you taking?") == -0.5
+    assert expectation_from_prompt("What symptoms have you had?") == -0.5
+    assert expectation_from_prompt("How have you been feeling?") == -1.0
+    assert expectation_from_prompt("Can you tell me about your week?") == -1.0  # story first
+    assert expectation_from_prompt("How is the cough?") == -0.5
+    # The last question counts, not what came before it.
+    assert expectation_from_prompt("Thanks, that helps. Did you weigh yourself?") == 1.0
+    assert expectation_from_prompt("Did you take it? Just checking.") == 1.0
+    assert expectation_from_prompt("Did you sleep? Tell me about last night.") == -1.0
+    assert expectation_from_prompt("Tell me about last night.") == -1.0
+    # Unknown or no question: neutral.
+    for prompt in ("", "   ", "...", "Okay.", "Right, thank you."):
+        assert expectation_from_prompt(prompt) == 0.0
+    for prompt in ("Is it?", "Tell me", "Which ones?", "What?", "Hm"):
+        assert -1.0 <= expectation_from_prompt(prompt) <= 1.0
+
+
+def test_term_value() -> None:
+    assert term_value("n_words", {"n_words": 2.0}) == 2.0
+    assert term_value("expectation*n_words", {"expectation": -0.5, "n_words": 2.0}) == -1.0
+    assert term_value("expectation*n_words", {"n_words": 2.0}) is None
+
+
+def test_expectation_changes_a_short_answer(model: EndOfTurnModel) -> None:
+    # "Yes." after a yes/no question is more likely the end than after "tell me about ...".
+    yes_no = model.probability(_features(model, "Yes.", 0.3, "Did you take your pills?"))
+    story = model.probability(_features(model, "Yes.", 0.3, "Tell me about your week."))
+    assert yes_no > story
 
 
 class _FakeSmartTurn:
@@ -117,3 +188,48 @@ def test_prosody_features_need_speech() -> None:
         "energy_drop": 0.0,
         "lengthening": 0.0,
     }
+
+
+def _tone_then_silence(det: EndOfTurnDetector, seconds: float = 1.0) -> None:
+    t = np.arange(320) / 16000
+    for _ in range(int(seconds / 0.02)):  # a 150 Hz tone, then 0.6 s of silence
+        det.push((0.3 * np.sin(2 * np.pi * 150 * t)).astype(np.float32))
+        t = t + 0.02
+    for _ in range(30):
+        det.push(np.zeros(320, np.float32))
+
+
+def test_silence_feature_set_is_what_the_detector_uses(model: EndOfTurnModel) -> None:
+    det = EndOfTurnDetector(model, smart_turn=_FakeSmartTurn(), recognizer=_FakeRecognizer())
+    det.prompt = "Did you take the water pill?"
+    _tone_then_silence(det)
+    got = det.silence_features(1.0)
+    assert set(got) == set(FEATURES) - {"elapsed", "visual_cue"}
+    same = silence_feature_set(
+        smart_turn_p=0.9,
+        text="Yes, that's right.",
+        frames=det._frames,
+        speech_start=det._speech_start,
+        silence_start=1.0,
+        prompt="Did you take the water pill?",
+        model=model,
+    )
+    assert got == same
+    assert got["expectation"] == 1.0 and got["answer_word"] == 1.0
+    assert got["smart_turn_logit"] > 0  # p = 0.9
+
+
+def test_detector_prompt_and_expectation_override(model: EndOfTurnModel) -> None:
+    det = EndOfTurnDetector(model, smart_turn=_FakeSmartTurn(), recognizer=_FakeRecognizer())
+    _tone_then_silence(det)
+    neutral = det.end_probability(1.0, 1.3)
+    det.prompt = "Did you take the water pill?"
+    short = det.end_probability(1.0, 1.3)
+    det.prompt = "Tell me how the week went."
+    story = det.end_probability(1.0, 1.3)
+    assert story < neutral < short
+    det.expectation = 0.0  # set directly: overrides the prompt
+    assert det.end_probability(1.0, 1.3) == pytest.approx(neutral)
+    det.expectation = None
+    det.reset()  # a new user turn keeps the agent's question
+    assert det.prompt == "Tell me how the week went."

@@ -19,6 +19,7 @@ from visavis.runtime.events import (
     ReplySentence,
     SentencePlayback,
     SpeechSynthesized,
+    TurnDecision,
     UserStartedSpeaking,
     UserStoppedSpeaking,
 )
@@ -80,6 +81,8 @@ class Animator:
             self._blinks.add(event.t + 0.12)  # people blink at turn boundaries
         elif isinstance(event, UserStoppedSpeaking):
             self._nod(event.t)
+        elif isinstance(event, TurnDecision) and event.action == "backchannel":
+            self._nod(event.t)  # the visible half of "mm-hm": go on, I'm following
         elif isinstance(event, UserStartedSpeaking) and event.t >= self._speaking_until:
             # Attention: the face settles toward the speaker with a small lift of the brows.
             self._pulses.add(Pulse(event.t, 0.8, "brow_raise", 0.12))
@@ -121,7 +124,7 @@ class Animator:
             target = WARM_SPEAKING
         self._expression.set(event.t, target)
         sentence = self._sentences.get(key)
-        end = event.t + (sentence.duration if sentence else 0.0)
+        end = event.t - event.offset + (sentence.duration if sentence else 0.0)
         self._speaking_until = max(self._speaking_until, end)
         # A sentence start: brows up and a small lift of the head, or sometimes a glance away.
         if rng.random() < 0.7:

@@ -4,7 +4,8 @@
 says when that sample left the transport. The mouth at conversation time ``t`` is therefore the
 sentence's viseme track evaluated at ``t - playback.t``. A ``conversation.replica.stopped_speaking``
 cuts the reply: from its ``t`` the mouth relaxes to rest within ``RELEASE`` seconds, whatever the
-track still holds (barge-in).
+track still holds (barge-in). A ``tts.paused`` cuts the one sentence the same way; when it goes on,
+its ``tts.playback`` carries the ``offset`` into the sentence it resumes from.
 
 Coarticulation is done with keyframes rather than per-phoneme snapping: the lips start moving
 ``LEAD`` seconds before a phoneme starts (speakers anticipate), reach the target a little into
@@ -23,6 +24,7 @@ import numpy as np
 from visavis.runtime.events import (
     BaseEvent,
     PhonemeTiming,
+    PlaybackPaused,
     ReplicaStoppedSpeaking,
     SentencePlayback,
     SpeechSynthesized,
@@ -116,6 +118,8 @@ class _Playing:
     start: float
     reply_id: str
     track: VisemeTrack | None  # None: no phoneme timings, use the envelope
+    cut: float | None = None  # paused here (the sentence may resume as a new entry)
+    since: float | None = None  # when its audio (re)started; ``start`` after a resume is earlier
 
 
 @dataclass
@@ -124,7 +128,7 @@ class LipSync:
 
     envelope: Envelope | None = None
     _sentences: dict[tuple[str, int], SpeechSynthesized] = field(default_factory=dict)
-    _pending: dict[tuple[str, int], float] = field(default_factory=dict)
+    _pending: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
     _playing: list[_Playing] = field(default_factory=list)
     _starts: list[float] = field(default_factory=list)
     _cuts: dict[str, float] = field(default_factory=dict)
@@ -134,22 +138,32 @@ class LipSync:
             key = (event.reply_id, event.index)
             self._sentences[key] = event
             if key in self._pending:  # playback was reported before the sentence: rare
-                self._start(key, self._pending.pop(key))
+                self._start(key, *self._pending.pop(key))
         elif isinstance(event, SentencePlayback):
             key = (event.reply_id, event.index)
             if key in self._sentences:
-                self._start(key, event.t)
+                self._start(key, event.t, event.offset)
             else:
-                self._pending[key] = event.t
+                self._pending[key] = (event.t, event.offset)
+        elif isinstance(event, PlaybackPaused):
+            for p in reversed(self._playing):
+                if (
+                    p.reply_id == event.reply_id
+                    and (p.since or p.start) <= event.t
+                    and p.cut is None
+                ):
+                    p.cut = event.t
+                    break
         elif isinstance(event, ReplicaStoppedSpeaking):
             self._cuts[event.reply_id] = min(event.t, self._cuts.get(event.reply_id, event.t))
 
-    def _start(self, key: tuple[str, int], t: float) -> None:
+    def _start(self, key: tuple[str, int], t: float, offset: float = 0.0) -> None:
+        """Sentence ``key``'s audio (re)starts at ``t``, ``offset`` seconds into it."""
         sentence = self._sentences[key]
         track = VisemeTrack(sentence.phonemes, sentence.duration) if sentence.phonemes else None
         i = bisect.bisect_right(self._starts, t)
         self._starts.insert(i, t)
-        self._playing.insert(i, _Playing(t, key[0], track))
+        self._playing.insert(i, _Playing(t - offset, key[0], track, since=t))
 
     def sentence_at(self, t: float) -> _Playing | None:
         """The sentence playing (or about to, within the anticipation lead) at ``t``."""
@@ -161,9 +175,13 @@ class LipSync:
         p = self.sentence_at(t)
         if p is None:
             return False
-        cut = self._cuts.get(p.reply_id)
+        cut = self._cut_of(p)
         end = p.start + (p.track.duration if p.track else 0.0)
         return t < end and (cut is None or t < cut)
+
+    def _cut_of(self, p: _Playing) -> float | None:
+        cuts = [c for c in (self._cuts.get(p.reply_id), p.cut) if c is not None]
+        return min(cuts) if cuts else None
 
     def mouth_at(self, t: float) -> Mouth:
         p = self.sentence_at(t)
@@ -175,7 +193,7 @@ class LipSync:
             mouth = self.envelope.at(t)
         else:
             return REST
-        cut = self._cuts.get(p.reply_id)
+        cut = self._cut_of(p)
         if cut is not None and t >= cut:
             return mouth.lerp(REST, min(1.0, (t - cut) / RELEASE + 0.5))
         return mouth

@@ -22,6 +22,11 @@ from visavis.runtime.perception_events import CueName as CueName
 from visavis.runtime.perception_events import PerceptionAnalysis as PerceptionAnalysis
 from visavis.runtime.perception_events import PerceptionCue as PerceptionCue
 from visavis.runtime.perception_events import PerceptionToolCall as PerceptionToolCall
+from visavis.runtime.turn_events import PlaybackPaused as PlaybackPaused
+from visavis.runtime.turn_events import PlaybackResumed as PlaybackResumed
+from visavis.runtime.turn_events import TurnAction as TurnAction
+from visavis.runtime.turn_events import TurnDecision as TurnDecision
+from visavis.runtime.turn_events import TurnSpeculation as TurnSpeculation
 
 Role = Literal["user", "replica"]
 
@@ -116,15 +121,6 @@ class Utterance(BaseEvent):
 # --- turns -----------------------------------------------------------------------------------
 
 
-class TurnDecision(BaseEvent):
-    """What the turns stage decided at this instant."""
-
-    type: Literal["turn.decision"] = "turn.decision"
-    action: Literal["respond", "hold", "yield", "ignore"]
-    reason: str
-    silence: float = 0.0
-
-
 class Interrupt(BaseEvent):
     """Stop the replica's speech now (barge-in, or the public inbound event)."""
 
@@ -196,6 +192,8 @@ class ReplySentence(BaseEvent):
     last: bool = False
     emotion: str = "neutral"
     interruptible: bool = True
+    #: A listener's "mm-hm" in the user's pause, not a reply: the user keeps the floor.
+    backchannel: bool = False
 
 
 class ObjectiveActivated(BaseEvent):
@@ -284,6 +282,8 @@ class SentencePlayback(BaseEvent):
     type: Literal["tts.playback"] = "tts.playback"
     reply_id: str
     index: int
+    #: Seconds into the sentence's audio that this first sample is (after a resume).
+    offset: float = 0.0
 
 
 # --- metrics ---------------------------------------------------------------------------------
@@ -314,6 +314,7 @@ Event = Annotated[
     | TranscriptFinal
     | Utterance
     | TurnDecision
+    | TurnSpeculation
     | Interrupt
     | Respond
     | Echo
@@ -332,6 +333,8 @@ Event = Annotated[
     | CallCompleted
     | SpeechSynthesized
     | SentencePlayback
+    | PlaybackPaused
+    | PlaybackResumed
     | TurnLatency,
     Field(discriminator="type"),
 ]

@@ -13,8 +13,8 @@ from visavis.mind.persona import load_persona
 from visavis.paths import POST_DISCHARGE_DIR
 from visavis.perception.layer import PerceptionLayer
 from visavis.server.registry import ConversationRecord
-from visavis.server.schemas.resources import PersonaView
-from visavis.turns.baseline import INTERRUPT_DELAY, PATIENCE_SILENCE, TurnSettings
+from visavis.server.schemas.resources import ConversationalFlowLayer, PersonaView
+from visavis.turns.settings import TurnSettings
 
 
 @dataclass
@@ -43,10 +43,8 @@ def call_setup(record: ConversationRecord, persona: PersonaView | None) -> CallS
     contexts = [persona.context or "" if persona else "", req.conversational_context or ""]
     if persona is not None:
         flow = persona.layers.conversational_flow
-        if flow is not None and flow.turn_taking_patience is not None:
-            turns.end_of_turn_silence = PATIENCE_SILENCE[flow.turn_taking_patience]
-        if flow is not None and flow.replica_interruptibility is not None:
-            turns.barge_in_delay = INTERRUPT_DELAY[flow.replica_interruptibility]
+        if flow is not None:
+            _apply_flow(turns, flow)
     return CallSetup(
         perception=persona.layers.perception if persona is not None else None,
         avatar=avatar or builtin_avatar(),
@@ -54,3 +52,15 @@ def call_setup(record: ConversationRecord, persona: PersonaView | None) -> CallS
         context="\n".join(c for c in contexts if c).strip(),
         turns=turns,
     )
+
+
+def _apply_flow(turns: TurnSettings, flow: ConversationalFlowLayer) -> None:
+    """The persona's ``conversational_flow`` layer onto the call's turn settings."""
+    if flow.turn_detection_model == "silence":
+        turns.detector = "silence"
+    if flow.turn_taking_patience is not None:
+        turns.set_patience(flow.turn_taking_patience)
+    if flow.replica_interruptibility is not None:
+        turns.set_interruptibility(flow.replica_interruptibility)
+    if flow.interruptible_greeting is not None:
+        turns.interruptible_greeting = flow.interruptible_greeting

@@ -75,6 +75,8 @@ class SimulatedPatient:
         self.rng = random.Random(scenario.seed)
         self.hung_up = False
         self.said: list[tuple[float, str]] = []
+        #: When each line was being spoken (start, end): an agent that answers inside one cut in.
+        self.spans: list[tuple[float, float]] = []
         self.heard: list[tuple[float, str, Intent]] = []
         self._ear: list[np.ndarray] = []
         self._ear_voiced = 0.0
@@ -206,6 +208,7 @@ class SimulatedPatient:
         self._speaking_until = now + len(audio) / self.rate
         self._last_line = line
         self.said.append((round(now, 3), _PAUSE.sub("...", line)))
+        self.spans.append((round(now, 3), round(self._speaking_until, 3)))
         if self.camera is not None:
             self.camera.on_answer(line, now, audio=audio, rate=self.rate)
         self._ear.clear()

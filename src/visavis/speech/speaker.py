@@ -54,11 +54,13 @@ class Speaker:
         first: Synthesis | None = None,
         emotion: str = "neutral",
         interruptible: bool = True,
+        backchannel: bool = False,
     ) -> asyncio.Task[None]:
         """Start speaking ``sentences``; ``first`` is the first sentence already synthesized."""
-        self.playout.begin(reply_id, " ".join(sentences))
+        self.playout.begin(reply_id, " ".join(sentences), backchannel=backchannel)
         self._task = self.tasks.start(
-            self._speak(reply_id, sentences, first, emotion, interruptible), f"say-{reply_id}"
+            self._speak(reply_id, sentences, first, emotion, interruptible, backchannel),
+            f"say-{reply_id}",
         )
         return self._task
 
@@ -75,6 +77,7 @@ class Speaker:
         first: Synthesis | None,
         emotion: str,
         interruptible: bool,
+        backchannel: bool,
     ) -> None:
         try:
             for index, text in enumerate(sentences):
@@ -86,6 +89,7 @@ class Speaker:
                         last=index == len(sentences) - 1,
                         emotion=emotion,
                         interruptible=interruptible,
+                        backchannel=backchannel,
                     )
                 )
                 synthesis = first if index == 0 and first is not None else None

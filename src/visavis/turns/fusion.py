@@ -1,8 +1,9 @@
 """End-of-turn fusion: a per-moment probability that the user has finished speaking.
 
-A small logistic model over a handful of standardized features, its parameters fitted on the
-end-of-turn set by ``bench/turns/fit.py`` and shipped in ``eot_model.json`` (next to this file),
-which also documents every feature and holds the word lists of the completeness feature:
+A small logistic model over a handful of standardized features and one interaction, its
+parameters fitted on the end-of-turn set by ``bench/turns/fit.py`` and shipped in
+``eot_model.json`` (next to this file), which also documents every term and holds the word
+lists the text and dialogue features read (copies of the tables below, checked by the tests):
 
 * (a) ``smart_turn_logit``: Smart Turn v3.2's probability (as a clipped logit), asked once per
   silence at the VAD stop (``VAD_STOP`` into it), on the turn's audio so far;
@@ -14,15 +15,19 @@ which also documents every feature and holds the word lists of the completeness 
   pause early in a turn is rarely its end; ``reset`` at each new user turn);
 * (c) the partial transcript (Whisper on the audio up to the silence's start, once per
   silence): ``trailing_incomplete`` (its last word is a conjunction, article, preposition or
-  filler, or it ends in a comma), ``terminal_punct`` (Whisper closed it with . ! ?) and
-  ``question``;
-* (d) ``visual_cue`` and (e) ``expectation``: inputs for the face (gaze back to the camera,
-  mouth closed) and the dialogue's expectation of a short or long answer, in [-1, 1] with 0
-  neutral. The audio set holds no labels for them, so their weights are 0 (not fitted yet):
-  callers may set them but they change nothing until a fit on data that has them.
+  filler, or it ends in a comma), ``terminal_punct`` (Whisper closed it with . ! ?),
+  ``question``, ``n_words`` (log(1 + words)), ``answer_word`` (one of its first three words is
+  a yes/no answer word, ``ANSWER_WORDS``) and ``ends_number`` (its last word is a number);
+* (e) ``expectation``: what the agent's last question asks for, in [-1, 1]
+  (``expectation_from_prompt``: + a short answer, - a list or a story, 0 unknown), and the
+  interaction ``expectation*n_words`` (a short answer after a yes/no question is likely over, the
+  same few words after "tell me about ..." likely are not);
+* (d) ``visual_cue``: an input for the face (gaze back to the camera, mouth closed), in
+  [-1, 1] with 0 neutral. The audio set holds no labels for it, so its weight is 0 (not
+  fitted): callers may set it but it changes nothing until a fit on data that has it.
 
 Before the VAD stop the probability is 0: nothing is decided on the first 200 ms of a pause.
-Causal: every feature reads only audio heard before the query.
+Causal: every feature reads only audio heard before the query (and the agent's question).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,8 +51,10 @@ EPS = 1e-4
 #: Prosody window: the frames of the last ``PROSODY_SPAN`` seconds before the silence.
 PROSODY_SPAN = 1.5
 _WORD = re.compile(r"[a-z']+")
+_TOKEN = re.compile(r"[a-z0-9']+")
+_SENTENCE = re.compile(r"[^.!?]*[.!?]+|[^.!?]+$")
 
-#: Feature names, in the order of the model's weights.
+#: Input feature names (what ``probability`` reads).
 FEATURES = (
     "smart_turn_logit",
     "elapsed",
@@ -58,14 +65,181 @@ FEATURES = (
     "trailing_incomplete",
     "terminal_punct",
     "question",
+    "n_words",
+    "answer_word",
+    "ends_number",
     "visual_cue",
     "expectation",
 )
+#: Products of two input features that the model also weighs (``"a*b"``).
+INTERACTIONS = ("expectation*n_words",)
+#: Every term of the model, in the order of its weights.
+TERMS = FEATURES + INTERACTIONS
+
+#: ``answer_word``: a yes/no answer among the transcript's first ``ANSWER_SPAN`` words.
+ANSWER_WORDS = ("yes", "yeah", "yep", "yup", "no", "nope", "nah", "sure", "okay", "ok", "right")
+ANSWER_SPAN = 3
+#: ``ends_number``: the last word is one of these, or starts with a digit ("40", "5mg").
+NUMBER_WORDS = tuple(
+    [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "thousand",
+        "half",
+    ]
+)
+
+#: The dialogue-expectation table (feature (e)), read by ``expectation_from_prompt`` on the
+#: agent's last question (its last sentence ending in ?, else its last sentence), lower case,
+#: words only. The first rule that matches gives the value:
+#:
+#: 1. ``story`` phrases anywhere in it or after it ("tell me", "how have you been"): -1;
+#: 2. ``short_openers`` as its first words ("how many", "when", "where"): +0.5, one fact;
+#: 3. ``which``/``what`` first (``wh_item``): -0.5 if a plural noun (a word of four letters or
+#:    more ending in s, not ss/us/is/'s, nor in ``not_plural``) follows within three words
+#:    ("which medications", "what symptoms"): a list; else +0.5, one item ("what time");
+#: 4. ``how`` first otherwise ("how is the cough"): -0.5, a description;
+#: 5. ``yes_no_openers`` as its first word ("is", "did", "have", "can"): +1, yes or no;
+#: 6. otherwise (or no words, no prompt): 0, unknown.
+EXPECTATION_CUES: dict[str, Any] = {
+    "story": [
+        "tell me",
+        "how have you been",
+        "how are you",
+        "describe",
+        "what happened",
+        "walk me through",
+        "talk me through",
+        "anything else",
+    ],
+    "short_openers": [
+        "how many",
+        "how much",
+        "how often",
+        "how long",
+        "how old",
+        "when",
+        "where",
+        "who",
+        "whose",
+    ],
+    "wh_item": ["which", "what", "what's"],
+    "yes_no_openers": [
+        "is",
+        "are",
+        "am",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "any",
+        "isn't",
+        "aren't",
+        "don't",
+        "doesn't",
+        "didn't",
+        "haven't",
+        "hasn't",
+        "won't",
+    ],
+    "not_plural": ["this", "does", "always", "perhaps", "less", "unless", "across"],
+    "values": {"story": -1.0, "list": -0.5, "how": -0.5, "item": 0.5, "short": 0.5, "yes_no": 1.0},
+}
+
+
+def expectation_from_prompt(prompt: str, cues: Mapping[str, Any] = EXPECTATION_CUES) -> float:
+    """(e) What the agent's last question ``prompt`` asks for, in [-1, 1]: + a short answer
+    (yes/no, one fact), - a list or a story, 0 when unknown or empty (see ``EXPECTATION_CUES``)."""
+    sentences = [s.strip() for s in _SENTENCE.findall(prompt or "") if _WORD.search(s.lower())]
+    if not sentences:
+        return 0.0
+    asks = [i for i, s in enumerate(sentences) if s.endswith("?")]
+    tail = sentences[asks[-1] if asks else -1 :]  # the last question and what follows it
+    words = _WORD.findall(tail[0].lower())
+    value = cues["values"]
+    padded = f" {' '.join(_WORD.findall(' '.join(tail).lower()))} "
+    if any(f" {phrase} " in padded for phrase in cues["story"]):
+        return float(value["story"])
+
+    def opens(phrase: str) -> bool:
+        parts = phrase.split()
+        return words[: len(parts)] == parts
+
+    if any(opens(phrase) for phrase in cues["short_openers"]):
+        return float(value["short"])
+    if words[0] in cues["wh_item"]:
+        plural = any(_plural(w, cues["not_plural"]) for w in words[1:4])
+        return float(value["list"] if plural else value["item"])
+    if words[0] == "how":
+        return float(value["how"])
+    if words[0] in cues["yes_no_openers"]:
+        return float(value["yes_no"])
+    return 0.0
+
+
+def _plural(word: str, not_plural: Sequence[str]) -> bool:
+    return (
+        len(word) >= 4
+        and word.endswith("s")
+        and not word.endswith(("ss", "us", "is", "'s"))
+        and word not in not_plural
+    )
+
+
+def term_value(term: str, features: Mapping[str, float]) -> float | None:
+    """A model term from input features: the feature itself or the product ``a*b``;
+    ``None`` when an input is missing."""
+    value = 1.0
+    for name in term.split("*"):
+        if name not in features:
+            return None
+        value *= float(features[name])
+    return value
 
 
 @dataclass
 class EndOfTurnModel:
-    """The fitted logistic model: ``p = sigmoid(bias + sum w_i (x_i - mean_i) / std_i)``."""
+    """The fitted logistic model: ``p = sigmoid(bias + sum w_i (x_i - mean_i) / std_i)`` over
+    ``TERMS`` (input features and their listed products)."""
 
     weights: dict[str, float]
     means: dict[str, float]
@@ -73,6 +247,9 @@ class EndOfTurnModel:
     bias: float
     word_classes: dict[str, list[str]]
     raw: dict[str, Any] = field(default_factory=dict)
+    answer_words: tuple[str, ...] = ANSWER_WORDS
+    number_words: tuple[str, ...] = NUMBER_WORDS
+    expectation_cues: dict[str, Any] = field(default_factory=lambda: dict(EXPECTATION_CUES))
 
     @classmethod
     def load(cls, path: Path | str = MODEL_PATH) -> EndOfTurnModel:
@@ -84,6 +261,9 @@ class EndOfTurnModel:
             bias=float(spec["bias"]),
             word_classes={k: list(v) for k, v in spec["word_classes"].items()},
             raw=spec,
+            answer_words=tuple(spec.get("answer_words", ANSWER_WORDS)),
+            number_words=tuple(spec.get("number_words", NUMBER_WORDS)),
+            expectation_cues=dict(spec.get("expectation_cues", EXPECTATION_CUES)),
         )
 
     @property
@@ -95,7 +275,9 @@ class EndOfTurnModel:
         for name, w in self.weights.items():
             if w == 0.0:
                 continue
-            x = float(features.get(name, self.means.get(name, 0.0)))
+            x = term_value(name, features)
+            if x is None:
+                continue  # missing input: the term sits at its mean (contributes 0)
             z += w * (x - self.means[name]) / (self.stds[name] or 1.0)
         return z
 
@@ -104,23 +286,47 @@ class EndOfTurnModel:
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
     def text_features(self, text: str) -> dict[str, float]:
-        return text_features(text, self.incomplete_words)
+        return text_features(text, self.incomplete_words, self.answer_words, self.number_words)
+
+    def expectation(self, prompt: str) -> float:
+        return expectation_from_prompt(prompt, self.expectation_cues)
 
 
-def text_features(text: str, incomplete: set[str]) -> dict[str, float]:
+def text_features(
+    text: str,
+    incomplete: set[str],
+    answer_words: Sequence[str] = ANSWER_WORDS,
+    number_words: Sequence[str] = NUMBER_WORDS,
+) -> dict[str, float]:
     """Completeness of a partial transcript: all 0 (neutral) when it is empty."""
     stripped = text.strip()
     words = _WORD.findall(stripped.lower())
-    if not words:
-        return {"trailing_incomplete": 0.0, "terminal_punct": 0.0, "question": 0.0}
-    trailing = words[-1] in incomplete or stripped.endswith((",", "-", "..."))
+    tokens = _TOKEN.findall(stripped.lower())
+    if not words and not tokens:
+        return dict.fromkeys(TEXT_FEATURES, 0.0)
+    trailing = bool(words) and (words[-1] in incomplete or stripped.endswith((",", "-", "...")))
+    last = tokens[-1] if tokens else ""
     return {
         "trailing_incomplete": float(trailing),
         "terminal_punct": float(
             stripped.endswith((".", "!", "?")) and not stripped.endswith("...")
         ),
         "question": float(stripped.endswith("?")),
+        "n_words": math.log1p(len(tokens)),
+        "answer_word": float(any(w in answer_words for w in tokens[:ANSWER_SPAN])),
+        "ends_number": float(last[:1].isdigit() or last in number_words),
     }
+
+
+#: What ``text_features`` returns.
+TEXT_FEATURES = (
+    "trailing_incomplete",
+    "terminal_punct",
+    "question",
+    "n_words",
+    "answer_word",
+    "ends_number",
+)
 
 
 def smart_turn_logit(p: float) -> float:
@@ -180,6 +386,40 @@ def _voiced_runs(frames: list[Any]) -> list[float]:
     return runs
 
 
+def silence_feature_set(
+    *,
+    smart_turn_p: float,
+    text: str,
+    frames: list[Any],
+    speech_start: float | None,
+    silence_start: float,
+    prompt: str = "",
+    model: EndOfTurnModel | None = None,
+) -> dict[str, float]:
+    """Every input feature of a silence but ``elapsed`` and ``visual_cue``: what the fit and the
+    live detector both compute once per silence, at the VAD stop. ``text``: the partial
+    transcript up to the silence; ``frames``: prosody-tracker frames of the turn so far;
+    ``prompt``: the agent's last question ('' if none). ``model`` supplies the word lists
+    (the shipped model's when ``None``)."""
+    model = model or _default_model()
+    return {
+        "smart_turn_logit": smart_turn_logit(smart_turn_p),
+        "turn_seconds": turn_seconds(speech_start, silence_start),
+        **prosody_features(frames, silence_start),
+        **model.text_features(text),
+        "expectation": model.expectation(prompt),
+    }
+
+
+_DEFAULT: list[EndOfTurnModel] = []
+
+
+def _default_model() -> EndOfTurnModel:
+    if not _DEFAULT:
+        _DEFAULT.append(EndOfTurnModel.load())
+    return _DEFAULT[0]
+
+
 #: ``(heard audio) -> (smart turn probability, partial transcript)``.
 SilenceOracle = Callable[[np.ndarray, np.ndarray], tuple[float, str]]
 
@@ -200,9 +440,13 @@ class EndOfTurnDetector:
         self._smart_turn = smart_turn
         self._recognizer = recognizer
         self.cache = cache
-        #: (d) and (e): set by the caller when known; 0 is neutral.
+        #: (d): set by the caller when known; 0 is neutral (weight 0: not fitted).
         self.visual_cue = 0.0
-        self.expectation = 0.0
+        #: The agent's last question, for (e); '' when none. Kept across ``reset``: set it
+        #: when the agent asks, before or after resetting for the user's answer.
+        self.prompt = ""
+        #: (e) set directly to override ``prompt``'s expectation; ``None``: from ``prompt``.
+        self.expectation: float | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -234,27 +478,29 @@ class EndOfTurnDetector:
         if feats is None:
             feats = self.silence_features(silence_started_at)
             self._silences[silence_started_at] = feats
+        expectation = (
+            self.model.expectation(self.prompt) if self.expectation is None else self.expectation
+        )
         return self.model.probability(
-            {
-                **feats,
-                "elapsed": elapsed,
-                "visual_cue": self.visual_cue,
-                "expectation": self.expectation,
-            }
+            {**feats, "elapsed": elapsed, "visual_cue": self.visual_cue, "expectation": expectation}
         )
 
     def silence_features(self, silence_started_at: float) -> dict[str, float]:
-        """Everything but ``elapsed``, (d) and (e), computed at the VAD stop."""
+        """Everything but ``elapsed`` and (d), computed at the VAD stop by
+        ``silence_feature_set`` (as the fit does); (e) from ``prompt``."""
         audio = np.concatenate(self._audio) if self._audio else np.zeros(0, np.float32)
         heard = audio[: int(round((silence_started_at + VAD_STOP) * RATE))]
         spoken = audio[: int(round(silence_started_at * RATE))]
         p, text = self._ask(heard, spoken)
-        return {
-            "smart_turn_logit": smart_turn_logit(p),
-            "turn_seconds": turn_seconds(self._speech_start, silence_started_at),
-            **prosody_features(self._frames, silence_started_at),
-            **self.model.text_features(text),
-        }
+        return silence_feature_set(
+            smart_turn_p=p,
+            text=text,
+            frames=self._frames,
+            speech_start=self._speech_start,
+            silence_start=silence_started_at,
+            prompt=self.prompt,
+            model=self.model,
+        )
 
     def _ask(self, heard: np.ndarray, spoken: np.ndarray) -> tuple[float, str]:
         key = None

@@ -174,6 +174,12 @@ class SmartTurn:
         return DecisionCost(float(p50), float(p95))
 
 
+@functools.lru_cache(maxsize=1)
+def load_smart_turn() -> SmartTurn:
+    """The process's one Smart Turn (an ONNX session is safe to share across threads)."""
+    return SmartTurn()
+
+
 def decision_cost_ms(n: int = 20, model_path: Path | None = None) -> DecisionCost:
     """p50/p95 milliseconds of one Smart Turn decision on one thread."""
     return SmartTurn(model_path, threads=1).cost_ms(n)

@@ -28,9 +28,13 @@ class _Layer(BaseModel):
 
 
 class ConversationalFlowLayer(_Layer):
+    #: ``silence`` for a fixed silence threshold; anything else (or none) is the fused
+    #: end-of-turn model, the only model shipped.
     turn_detection_model: str | None = None
     turn_taking_patience: Level | None = None
     replica_interruptibility: Level | None = None
+    #: False: the greeting always plays to its end, whatever the user says over it.
+    interruptible_greeting: bool | None = None
 
 
 class VoiceSettings(_Layer):

@@ -1,4 +1,5 @@
-"""The baseline floor policy, driven by speech events on a virtual clock."""
+"""The floor policy with the silence detector and no overlap judging (events only, virtual
+clock): the rules every detector shares."""
 
 import pytest
 
@@ -15,14 +16,15 @@ from visavis.runtime.events import (
 )
 from visavis.runtime.tasks import TaskOwner
 from visavis.runtime.timeline import Timeline
-from visavis.turns.baseline import BaselineTurnTaking, TurnSettings
+from visavis.turns.floor import FloorTaking
+from visavis.turns.settings import TurnSettings
 
 
 def setup(**settings):
     clock = VirtualClock()
     timeline = Timeline(clock)
     tasks = TaskOwner("test")
-    BaselineTurnTaking(clock, timeline, tasks, TurnSettings(**settings))
+    FloorTaking(clock, timeline, tasks, TurnSettings(detector="silence", **settings))
     return clock, timeline, tasks
 
 

@@ -1,0 +1,76 @@
+"""Turn-taking settings, and the public levels (``low``/``medium``/``high``) that set them.
+
+``turn_taking_patience`` (persona layer) and ``participant_pause_sensitivity`` (live, inverse)
+set how sure the turns stage must be that the user has finished before it answers;
+``replica_interruptibility`` (persona layer) and ``participant_interrupt_sensitivity`` (live) set
+how readily the user's speech over the agent stops it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Level = Literal["low", "medium", "high"]
+Detector = Literal["fused", "silence"]
+
+
+@dataclass
+class TurnSettings:
+    #: ``fused``: the end-of-turn model (``turns/fusion.py``: Smart Turn, prosody, the partial
+    #: transcript, the face and the last question); ``silence``: a fixed silence threshold.
+    detector: Detector = "fused"
+    #: Fused: the end-of-turn probability at which the agent answers.
+    end_of_turn_threshold: float = 0.8
+    #: Silence: the silence after the end of user speech that ends the turn (seconds).
+    end_of_turn_silence: float = 0.5
+    #: Fused: a silence this long ends the turn whatever the model says (seconds).
+    max_end_of_turn_silence: float = 2.0
+    #: The silence that ends a turn while perception sees the user thinking (looking away or
+    #: frowning): people search for a word with their eyes, and a cut there is rude.
+    thinking_silence: float = 1.4
+    #: Silence after the agent finished before a gentle re-prompt (seconds; 0 disables).
+    reprompt_after: float = 8.0
+    #: Whether user speech may cut the agent's replies at all.
+    barge_in: bool = True
+    #: How long the user must keep speaking over the agent before it even pauses (seconds; 0:
+    #: at the VAD's onset).
+    barge_in_delay: float = 0.0
+    #: Pause at the onset and judge the overlap (barge-in, backchannel, noise, echo) before
+    #: cutting the reply; False cuts at the onset, whatever it was.
+    verify_barge_in: bool = True
+    #: An overlap still undecided after this long is a barge-in (seconds).
+    max_overlap_verdict: float = 1.5
+    #: Whether the greeting may be cut by the user (False: it always plays to the end).
+    interruptible_greeting: bool = True
+    #: Backchannels: a nod (and with ``vocal_backchannel`` a short "mm-hm") at a mid-turn pause
+    #: once the user has talked ``backchannel_after`` seconds and paused ``backchannel_pause``.
+    backchannel: bool = True
+    vocal_backchannel: bool = True
+    backchannel_after: float = 4.0
+    backchannel_pause: float = 0.5
+    #: At most one backchannel per this many seconds.
+    backchannel_gap: float = 6.0
+
+    def set_patience(self, level: Level) -> None:
+        """``turn_taking_patience``: high waits for more certainty (and longer silences)."""
+        self.end_of_turn_threshold = PATIENCE_THRESHOLD[level]
+        self.end_of_turn_silence = PATIENCE_SILENCE[level]
+
+    def set_interruptibility(self, level: Level) -> None:
+        """``replica_interruptibility``: high stops at any speech over it, without judging it;
+        medium pauses at once and judges; low pauses only after ``INTERRUPT_DELAY`` of speech."""
+        self.barge_in_delay = INTERRUPT_DELAY[level]
+        self.verify_barge_in = level != "high"
+
+
+#: ``turn_taking_patience`` -> the fused detector's threshold, from the evaluation set's sweep
+#: (``docs/benchmarks.md``): 0.7 about 13% false cut-offs at 230 ms median dead air, 0.8 about
+#: 8% at 350 ms, 0.9 about 2% at 570 ms.
+PATIENCE_THRESHOLD: dict[Level, float] = {"low": 0.7, "medium": 0.8, "high": 0.9}
+#: ``turn_taking_patience`` -> the silence detector's threshold (seconds).
+PATIENCE_SILENCE: dict[Level, float] = {"low": 0.35, "medium": 0.5, "high": 0.9}
+#: ``participant_pause_sensitivity`` is the inverse view of patience.
+PAUSE_SENSITIVITY_PATIENCE: dict[Level, Level] = {"low": "high", "medium": "medium", "high": "low"}
+#: Speech over the agent needed before it pauses, per interruptibility (seconds).
+INTERRUPT_DELAY: dict[Level, float] = {"low": 0.6, "medium": 0.0, "high": 0.0}
