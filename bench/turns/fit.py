@@ -124,8 +124,9 @@ COMMENTS = {
 
 
 def line_of(turn: Turn) -> int | None:
-    """The script line of a synthetic turn (``s07-2`` -> 7); ``None`` for the real one."""
-    return int(turn.id[1:3]) if turn.source == "synthetic" else None
+    """The script line of a synthetic turn (``s07-2`` -> 7, ``s103-0`` -> 103); ``None`` for
+    the real one."""
+    return int(turn.id[1:].split("-")[0]) if turn.source == "synthetic" else None
 
 
 def is_test(turn: Turn) -> bool:
@@ -164,21 +165,27 @@ def silence_rows(
     return rows
 
 
-def samples(rows: list) -> tuple[np.ndarray, np.ndarray]:
+def samples(rows: list, terms: tuple[str, ...] = TERMS) -> tuple[np.ndarray, np.ndarray]:
+    """20 ms samples of ``rows``: one row of ``terms`` values per sample, and its label."""
     xs, ys = [], []
     for _turn, feats, start, last, label in rows:
         k = int(np.ceil((start + VAD_STOP) / STEP - 1e-6))
         while k * STEP < last - 1e-6:
             x = {**feats, "elapsed": k * STEP - start, "visual_cue": 0.0}
-            xs.append([term_value(n, x) for n in TERMS])
+            xs.append([term_value(n, x) for n in terms])
             ys.append(label)
             k += 1
     return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)
 
 
-def fit(x: np.ndarray, y: np.ndarray, skip: tuple[str, ...] = UNFITTED) -> EndOfTurnModel:
-    """Logistic regression on ``samples``; terms in ``skip`` get weight 0."""
-    fitted = [i for i, n in enumerate(TERMS) if n not in skip]
+def fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    skip: tuple[str, ...] = UNFITTED,
+    terms: tuple[str, ...] = TERMS,
+) -> EndOfTurnModel:
+    """Logistic regression on ``samples`` (columns ``terms``); terms in ``skip`` get weight 0."""
+    fitted = [i for i, n in enumerate(terms) if n not in skip]
     mean = x.mean(axis=0)
     std = x.std(axis=0)
     std[std < 1e-9] = 1.0
@@ -194,11 +201,11 @@ def fit(x: np.ndarray, y: np.ndarray, skip: tuple[str, ...] = UNFITTED) -> EndOf
         w -= delta
         if np.max(np.abs(delta)) < 1e-8:
             break
-    weights = dict.fromkeys(TERMS, 0.0)
+    weights = dict.fromkeys(terms, 0.0)
     for j, i in enumerate(fitted):
-        weights[TERMS[i]] = float(w[j + 1])
-    means = {n: float(mean[i]) if n not in skip else 0.0 for i, n in enumerate(TERMS)}
-    stds = {n: float(std[i]) if n not in skip else 1.0 for i, n in enumerate(TERMS)}
+        weights[terms[i]] = float(w[j + 1])
+    means = {n: float(mean[i]) if n not in skip else 0.0 for i, n in enumerate(terms)}
+    stds = {n: float(std[i]) if n not in skip else 1.0 for i, n in enumerate(terms)}
     return EndOfTurnModel(weights, means, stds, float(w[0]), WORD_CLASSES)
 
 
@@ -244,7 +251,7 @@ FOLDS = (lambda line: line // 3 % 3, lambda line: line // 6 % 3, lambda line: li
 
 
 def cross_validate(
-    rows: list, oracle: dict, skip: tuple[str, ...] = UNFITTED
+    rows: list, oracle: dict, skip: tuple[str, ...] = UNFITTED, terms: tuple[str, ...] = TERMS
 ) -> tuple[float | None, float | None]:
     """The fused model's figures by cross-validation inside the train split (how terms were
     chosen): per fold assignment, fit on two folds, score the third, pool the three; the mean
@@ -257,7 +264,8 @@ def cross_validate(
     for assign in FOLDS:
         pooled = Runs(0.5)
         for k in range(3):
-            model = fit(*samples([r for r in train if assign(line_of(r[0])) != k]), skip)
+            part = [r for r in train if assign(line_of(r[0])) != k]
+            model = fit(*samples(part, terms), skip, terms)
             turns = list({id(r[0]): r[0] for r in train if assign(line_of(r[0])) == k}.values())
             runs = run_setting(0.5, EndOfTurnDetector(model, cache=oracle), turns)
             pooled.silences += runs.silences
@@ -316,6 +324,12 @@ def main() -> None:
     ap.add_argument(
         "--drop", action="append", default=[], help="with --cv: leave this term out (repeatable)"
     )
+    ap.add_argument(
+        "--add",
+        action="append",
+        default=[],
+        help="with --cv: also weigh this product of two features, 'a*b' (repeatable)",
+    )
     args = ap.parse_args()
     started = time.perf_counter()
     turns = load_set()
@@ -323,8 +337,10 @@ def main() -> None:
     rows = silence_rows(turns, oracle)
     if args.cv:
         skip = (*UNFITTED, *args.drop)
-        c, d = cross_validate(rows, oracle, skip)
-        print(f"cross-validated on the train split, without {', '.join(skip)}:")
+        terms = (*TERMS, *(t for t in args.add if t not in TERMS))
+        c, d = cross_validate(rows, oracle, skip, terms)
+        added = f", with {', '.join(args.add)}" if args.add else ""
+        print(f"cross-validated on the train split, without {', '.join(skip)}{added}:")
         print(f"  false cut-offs @300 ms: {c:.1%}   dead air @5%: {d * 1000:.0f} ms")
         return
     train_rows = [r for r in rows if not is_test(r[0])]

@@ -221,9 +221,146 @@ LINES: list[tuple[str, str]] = [
         "Tell me how the week went.",
         "It was fine until Thursday, [pause 0.5] then I started coughing [pause 0.7] at night.",
     ),
+    # Hesitant mid-phrase pauses: long holds (0.8-1.5 s) after a filler, an article, a
+    # conjunction, a preposition or a possessive, the phrase finished after them.
+    (
+        "Did the pharmacy give you everything on the list?",
+        "They gave me the, um, [pause 1.3] the inhaler and the, [pause 0.9] the new patches.",
+    ),
+    (
+        "What did the cardiologist say at the visit?",
+        "She said my, uh, [pause 1.1] my heart is pumping a little better.",
+    ),
+    (
+        "Are you having any trouble with your breathing?",
+        "Only when I go up to the, [pause 1.0] um, [pause 0.8] the bedroom upstairs.",
+    ),
+    (
+        "How are you managing with meals?",
+        "My neighbor brings soup, and my, [pause 1.2] uh, my son does the shopping on Saturdays.",
+    ),
+    (
+        "Did you get the blood work done?",
+        "I went on Monday, but, [pause 1.1] um, [pause 0.9] they couldn't find a vein.",
+    ),
+    (
+        "Have you noticed any side effects from the new tablets?",
+        "Maybe a bit of, uh, [pause 1.4] of an upset stomach after breakfast.",
+    ),
+    (
+        "Where do you keep your medication list?",
+        "It's on the, [pause 1.0] on the fridge, under a magnet.",
+    ),
+    (
+        "Is anyone staying with you at home?",
+        "My sister comes over in the, um, [pause 1.2] in the evenings, and on weekends.",
+    ),
+    (
+        "How much fluid are you allowed each day?",
+        "The nurse said about, [pause 1.3] uh, [pause 0.6] one and a half liters.",
+    ),
+    (
+        "Did you call the clinic about the dizziness?",
+        "I called, and they told me to, [pause 1.1] um, [pause 0.8] cut the dose in half.",
+    ),
+    (
+        "Who is your main doctor now?",
+        "It's doctor, uh, [pause 1.2] Patel, at the family practice.",
+    ),
+    (
+        "When do you take the potassium?",
+        "With my, [pause 0.9] um, [pause 1.0] with my lunch, usually.",
+    ),
+    # Long tellings (5-10 s of speech): holds after complete clauses and sentences mid-telling.
+    (
+        "Tell me about your first week at home.",
+        "The first couple of days I mostly stayed in bed. [pause 0.8] Then on Wednesday I "
+        "walked to the mailbox and back. [pause 0.9] By the weekend I was making my own "
+        "breakfast again.",
+    ),
+    (
+        "How has your sleep been since you came home?",
+        "It's been up and down. [pause 0.7] Some nights I sleep right through, [pause 0.6] "
+        "other nights I'm awake at three and can't get comfortable. [pause 1.0] Last night was "
+        "one of the good ones.",
+    ),
+    (
+        "Tell me how your breathing has been.",
+        "It's easier than in the hospital. [pause 0.9] I can talk on the phone without "
+        "stopping now. [pause 0.7] The stairs still wear me out, though.",
+    ),
+    (
+        "Describe what happened when you felt faint.",
+        "I stood up too fast from the couch. [pause 0.8] Everything went gray for a second, so "
+        "I sat back down. [pause 1.1] After a minute or two it passed, and I was fine.",
+    ),
+    (
+        "How are you getting on with the low-salt diet?",
+        "It's harder than I thought. [pause 0.6] Everything in the store has salt in it. "
+        "[pause 0.9] My daughter reads the labels for me, [pause 0.5] and we cook at home more.",
+    ),
+    (
+        "What happened at the pharmacy yesterday?",
+        "I went to pick up the refill. [pause 0.7] They said the insurance hadn't approved it "
+        "yet. [pause 1.2] So I paid for a week myself, and they'll call me when it's sorted.",
+    ),
+    (
+        "How has your energy been?",
+        "Mornings are fine. [pause 0.6] I can do the dishes and water the plants. [pause 0.8] "
+        "But after lunch I need to lie down for an hour, [pause 0.5] sometimes two.",
+    ),
+    (
+        "Tell me about the swelling in your legs.",
+        "It was bad when I first got home. [pause 0.9] The nurse had me keep my feet up in the "
+        "afternoons. [pause 0.7] Now my socks don't leave those deep marks anymore.",
+    ),
+    (
+        "How did the visit with the cardiologist go?",
+        "It went well, I think. [pause 0.8] She listened to my heart and looked at my weights. "
+        "[pause 1.0] She wants to see me in a month, [pause 0.6] and she changed one pill.",
+    ),
+    (
+        "Walk me through a normal day for you now.",
+        "I get up around seven and take my pills with breakfast. [pause 0.9] Then I weigh "
+        "myself and write it in the notebook. [pause 0.7] In the afternoon I rest, [pause 0.5] "
+        "and in the evening I watch the news with my husband.",
+    ),
+    # Yes / no, then a pause, then more.
+    ("Have you been able to sleep lying flat?", "No, [pause 0.9] I still need two pillows."),
+    ("Did you get your prescriptions filled?", "Yes, [pause 0.8] my son picked them up Friday."),
+    (
+        "Are you having any swelling in your ankles?",
+        "Yeah, [pause 1.0] a little in the evenings, [pause 0.5] it's gone by morning.",
+    ),
+    ("Have you had any dizziness?", "No, [pause 0.7] not since I left the hospital."),
+    (
+        "Do you know who to call if your weight goes up?",
+        "Yes, [pause 1.1] the number is on the discharge papers.",
+    ),
+    (
+        "Did you have any trouble with the new inhaler?",
+        "No, [pause 0.8] the nurse showed me how to use it.",
+    ),
+    (
+        "Is your appetite back to normal?",
+        "Not really, [pause 0.9] I'm eating about half of what I used to.",
+    ),
+    (
+        "Have you been taking your blood pressure at home?",
+        "Yes, [pause 0.6] twice a day, [pause 0.7] and I write it down.",
+    ),
+    # Complete short answers of another kind than the question asks for.
+    ("What is your date of birth?", "I'm Robert Jenkins."),
+    ("Can you confirm your date of birth?", "March third, nineteen fifty one."),
+    ("Tell me about how things have been at home.", "Fine."),
+    ("Which medications are you taking now?", "All of them."),
+    ("Are you still taking the aspirin?", "Every morning."),
+    ("When is your next appointment?", "My daughter knows."),
+    ("How have you been feeling since you got home?", "Much better, thanks."),
+    ("Am I speaking with Thomas Reed?", "This is his wife, Linda."),
 ]
 
-#: The patient turns, in order (a line's index is its id: ``s07-2`` is line 7).
+#: The patient turns, in order (a line's index is its id: ``s07-2`` is line 7, ``s100-1`` 100).
 TURNS: list[str] = [text for _, text in LINES]
 #: The agent's question each turn answers, in the same order.
 PROMPTS: list[str] = [prompt for prompt, _ in LINES]

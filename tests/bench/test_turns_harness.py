@@ -206,7 +206,8 @@ def test_script_lines_carry_their_prompt() -> None:
     assert len(LINES) == len(TURNS) == len(PROMPTS)
     assert all(p.strip().endswith(("?", ".")) for p in PROMPTS)
     for r in renderings():
-        assert r.prompt == PROMPTS[int(r.id[1:3])] and r.text == TURNS[int(r.id[1:3])]
+        line = int(r.id[1:].split("-")[0])
+        assert r.prompt == PROMPTS[line] and r.text == TURNS[line]
     # The prompt is not part of the rendering key: editing a question re-renders nothing.
     r = renderings()[0]
     other = Rendering(r.id, r.text, r.semitones, r.length_scale, "Something else?")

@@ -247,7 +247,8 @@ def test_existing_scenarios_load_unchanged_and_hesitant_visual_exists():
             scenario.camera_cues(x) for lines in scenario.responses.values() for x in lines
         )
     visual, plain = scenarios["hesitant_visual"], scenarios["hesitant"]
-    assert visual.responses == plain.responses  # the hesitant patient, now on camera
+    # The hesitant patient on camera (its own, shorter pauses: the cue times follow them).
+    assert visual.responses.keys() == plain.responses.keys()
     assert {c.kind for c in visual.camera_cues(visual.responses["medications"][0])} == {
         "look_away",
         "frown",

@@ -24,10 +24,17 @@ def one_of_each() -> list[ev.BaseEvent]:
         ev.UserStoppedSpeaking(start=1.25, end=2.5, duration=1.25),
         ev.TranscriptPartial(text="hel", start=1.25, end=1.75),
         ev.TranscriptFinal(text="hello", start=1.25, end=2.5, compute_ms=41.5),
-        ev.TurnDecision(action="respond", reason="endpoint", silence=0.6),
+        ev.TurnDecision(action="respond", reason="endpoint", silence=0.6, probability=0.83),
+        ev.TurnSpeculation(phase="transcribed", text="hello"),
         ev.Utterance(role="user", speech="hello", start=1.25, end=2.5, interrupted=True),
         ev.ReplySentence(
-            reply_id="r1", index=0, text="Hi.", last=True, emotion="warm", interruptible=False
+            reply_id="r1",
+            index=0,
+            text="Hi.",
+            last=True,
+            emotion="warm",
+            interruptible=False,
+            backchannel=True,
         ),
         ev.SpeechSynthesized(
             reply_id="r1",
@@ -40,7 +47,9 @@ def one_of_each() -> list[ev.BaseEvent]:
             words=[ev.WordTiming(word="Hi", start=0.0, end=0.4)],
         ),
         ev.ReplicaStartedSpeaking(reply_id="r1"),
-        ev.SentencePlayback(reply_id="r1", index=0),
+        ev.SentencePlayback(reply_id="r1", index=0, offset=0.25),
+        ev.PlaybackPaused(reply_id="r1", index=0, at=0.3),
+        ev.PlaybackResumed(reply_id="r1", index=0, offset=0.25),
         ev.ReplicaStoppedSpeaking(
             reply_id="r1", duration=0.8, interrupted=True, heard_text="Hi", full_text="Hi."
         ),

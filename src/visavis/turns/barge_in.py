@@ -37,6 +37,14 @@ JUDGE_EVERY = 0.04
 LEAD_IN = 0.1
 #: The agent's audio read from this long before the overlap (the echo path's delay).
 ECHO_LOOKBACK = 0.3
+#: A short overlap ("Yes,") is let go only after this much silence: "Yes, this is Maria"
+#: pauses at its comma, and resuming the agent into the rest of it would talk over the user.
+#: (0.3 s of comma pause plus the VAD's ~0.1 s onset delay.)
+SETTLE = 0.4
+#: While the VAD stays on after an echo verdict, the last ``ECHO_WINDOW`` of the microphone is
+#: checked again this often: a user who starts talking over our echo makes no new onset.
+ECHO_RECHECK = 0.1
+ECHO_WINDOW = 0.3
 
 Played = Callable[[float, float], np.ndarray]
 
@@ -68,21 +76,24 @@ class BargeIn:
         self._task: asyncio.Task[None] | None = None
         self._user_speaking = False
         self._stop: UserStoppedSpeaking | None = None
+        #: A let-go overlap (echo, say) whose speech is still going: its stop ends no turn.
+        self._ignoring = False
 
     def push_audio(self, chunk: AudioChunk) -> None:
         self._mic.push(chunk)
 
     def owns_speech(self) -> bool:
-        """Whether the user's current speech is an overlap still being judged."""
-        return self._task is not None and not self._task.done()
+        """Whether the current speech is an overlap being judged, or one let go (its stop is
+        not the end of a user turn)."""
+        return self._ignoring or (self._task is not None and not self._task.done())
 
     def onset(self, start: float) -> None:
         """The user started speaking while the agent speaks."""
         self._user_speaking = True
+        self._stop = None  # also when they go on within an overlap being judged
         s = self.settings
         if self.owns_speech() or not (self.interruptible and s.barge_in):
             return
-        self._stop = None
         if self.classifier is None or not s.verify_barge_in:
             if s.barge_in_delay <= 0:
                 self._cut()  # at the onset, in the same instant
@@ -94,6 +105,7 @@ class BargeIn:
     def stopped(self, event: UserStoppedSpeaking) -> None:
         self._user_speaking = False
         self._stop = event
+        self._ignoring = False
 
     def interrupted(self) -> None:
         """Someone cut the reply (our verdict, or the public ``conversation.interrupt``)."""
@@ -111,10 +123,11 @@ class BargeIn:
         if s.barge_in_delay > 0:
             await self.clock.sleep_until(start + s.barge_in_delay)
             if not self._user_speaking:
-                self._let_go("short", start)
+                self._let_go("short")
                 return
         if self.classifier.is_echo(*self._audio(start)):
-            self._let_go("echo", start)
+            self._let_go("echo")
+            await self._watch_echo()
             return
         self.timeline.emit(TurnDecision(action="yield", reason="overlap"))
         while True:
@@ -131,15 +144,31 @@ class BargeIn:
             )
             if verdict is None and self.clock.now() - start >= s.max_overlap_verdict:
                 verdict = OverlapVerdict(kind="barge_in", reason="undecided")
+            if verdict is not None and verdict.kind != "barge_in" and self._stop is not None:
+                await self.clock.sleep_until(self._stop.end + SETTLE)
+                if self._user_speaking:
+                    continue  # they went on: judge the whole of it
             if verdict is not None:
                 break
             await self.clock.sleep(JUDGE_EVERY)
         if verdict.kind != "barge_in":
-            self._let_go(verdict.kind, start)
+            self._let_go(verdict.kind)
             return
         self._cut()
         if self._stop is not None and not self._user_speaking:
             self.on_turn_end(self._stop.end)
+
+    async def _watch_echo(self) -> None:
+        """Our echo keeps the VAD on, so a user who starts talking over it makes no new onset:
+        while it lasts, look at the last moments again; once they are not echo, judge them."""
+        assert self.classifier is not None
+        while self._ignoring and self._user_speaking and self.replica_speaking:
+            await self.clock.sleep(ECHO_RECHECK)
+            start = self.clock.now() - ECHO_WINDOW
+            if not self.classifier.is_echo(*self._audio(start + LEAD_IN)):
+                self._ignoring = False
+                await self._judge(start)
+                return
 
     def _audio(self, start: float) -> tuple[np.ndarray, np.ndarray]:
         now = self.clock.now()
@@ -151,5 +180,5 @@ class BargeIn:
     def _cut(self) -> None:
         self.timeline.emit(Interrupt(reason="barge_in"))
 
-    def _let_go(self, reason: str, start: float) -> None:
+    def _let_go(self, reason: str) -> None:
         self.timeline.emit(TurnDecision(action="ignore", reason=reason, silence=0.0))

@@ -231,6 +231,7 @@ class FloorTaking:
             s.backchannel
             and self.end_of_turn is not None
             and elapsed >= s.backchannel_pause
+            and p < s.backchannel_below
             and self.end_of_turn.spoken(speech_end) >= s.backchannel_after
             and self.clock.now() - self._last_backchannel >= s.backchannel_gap
         ):

@@ -20,9 +20,12 @@ re-run Whisper each time.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -31,20 +34,13 @@ from visavis.speech.asr.base import SpeechRecognizer
 
 OverlapKind = Literal["barge_in", "backchannel", "echo", "noise"]
 
-#: What people say to show they are listening without taking the turn (lower case, no
-#: punctuation). Multi-word entries are matched as phrases, so "I see" passes but "I" does not.
+#: What people say to show they are listening without taking the turn (``backchannels.json``:
+#: lower case, no punctuation; multi-word entries match as phrases, "I see" but not "I").
 BACKCHANNEL_PHRASES: frozenset[str] = frozenset(
-    {
-        "yeah", "yes", "yep", "yup", "ya", "yah", "yea", "right", "okay", "ok", "sure",
-        "alright", "all right", "i see", "got it", "gotcha", "oh", "ah", "aha", "wow", "cool",
-        "great", "good", "nice", "fine", "true", "exactly", "absolutely", "definitely",
-        "indeed", "understood", "i know", "thanks", "thank you", "makes sense",
-        "that makes sense", "of course", "sounds good", "perfect", "totally", "uh huh",
-        "mm hmm", "um hum", "hmm", "huh", "haha", "ha", "hehe", "heh", "lol", "oh okay",
-        "oh i see", "oh right", "oh yeah", "okay okay", "i understand", "that's right",
-        "that's true", "very good", "all good", "no problem",
-    }
-)  # fmt: skip
+    json.loads((Path(__file__).with_name("backchannels.json")).read_text(encoding="utf-8"))[
+        "phrases"
+    ]
+)
 #: Vocal sounds Whisper spells many ways ("mm", "hm", "uh-h-h", "ahh", "mhm", "ha ha").
 _FILLER = re.compile(r"^(?:[mhn]+|[aou]+h*|[aou]*h+[aou]*|u+m+|m+h+m+|(?:h[aeiou]){1,4}h?)$")
 #: Whisper's usual inventions on non-speech: a lone "you", bracketed tags, music notes.
@@ -59,16 +55,17 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def _other_words(words: list[str]) -> int:
-    """How many words are left once backchannel phrases and vocal sounds are taken out."""
-    i = other = 0
+def _other_words(words: list[str]) -> list[str]:
+    """The words left once backchannel phrases and vocal sounds are taken out."""
+    i, other = 0, []
     while i < len(words):
         for n in (3, 2, 1):
             if i + n <= len(words) and " ".join(words[i : i + n]) in BACKCHANNEL_PHRASES:
                 i += n
                 break
         else:
-            other += not _FILLER.match(words[i]) and words[i] not in _NON_SPEECH
+            if not _FILLER.match(words[i]) and words[i] not in _NON_SPEECH:
+                other.append(words[i])
             i += 1
     return other
 
@@ -79,7 +76,19 @@ def is_backchannel_text(text: str) -> bool:
     Repeats do not count against it: Whisper often loops a short word ("Yeah. Yeah. Yeah.").
     """
     words = _words(text)
-    return 0 < len(set(words)) <= 6 and _other_words(words) == 0 and has_words(text)
+    return 0 < len(set(words)) <= 6 and not _other_words(words) and has_words(text)
+
+
+_PHRASE_STARTS = frozenset(p.split()[0] for p in BACKCHANNEL_PHRASES)
+
+
+def _maybe_backchannel(words: list[str]) -> bool:
+    """Whether words cut off mid-phrase may still be a backchannel ("I" of "I see")."""
+    if not words or not has_words(" ".join(words)):
+        return False
+    if not _other_words(words):
+        return True
+    return not _other_words(words[:-1]) and words[-1] in _PHRASE_STARTS
 
 
 def has_words(text: str) -> bool:
@@ -101,12 +110,12 @@ class OverlapVerdict:
 class OverlapSettings:
     #: Speech still going on after this long (s) is a barge-in without waiting for words,
     #: unless what has been transcribed so far is all backchannel.
-    long_speech: float = 0.6
+    long_speech: float = 0.55
     #: A backchannel still going on after this long (s) has become a turn ("yeah, so ...").
-    long_backchannel: float = 1.2
+    long_backchannel: float = 1.4
     #: From this much speech (s) on, what has been said so far is transcribed; two words that
     #: are no backchannel confirm a barge-in before the long-speech rule.
-    partial_from: float = 0.35
+    partial_from: float = 0.3
     #: A still-growing overlap is re-transcribed after this much more audio (s).
     refresh: float = 0.15
     #: Shorter speech (s) that has stopped is noise, without a transcript (a click, a knock).
@@ -115,6 +124,8 @@ class OverlapSettings:
     echo_correlation: float = 0.55
     #: Below this correlation no echo is subtracted before transcription.
     subtract_correlation: float = 0.2
+    #: Less than this share of loud frames with vowel-like spectra is noise, not speech.
+    min_speech_band: float = 0.08
     #: Echo path delays searched (s).
     max_echo_lag: float = 0.3
     #: Whisper's prompt: backchannels spelt the way the lexicon expects ("Mm-hmm", not "and
@@ -163,6 +174,25 @@ def echo_match(mic: np.ndarray, played: np.ndarray, rate: int, max_lag: float) -
     return EchoMatch(float(ncc[j]), (lags - j) * step, gain)
 
 
+def speech_band_fraction(audio: np.ndarray, rate: int = 16000) -> float:
+    """Share of the loud 32 ms frames with most of their energy in 300-4000 Hz.
+
+    Vowels put their formants there; a knock, a door's thump or a hum is mostly below 300 Hz
+    (on the set's speech this is 0.17 or more over the first 0.5 s; knocks score 0).
+    """
+    n = int(0.032 * rate)
+    k = len(audio) // n
+    if k == 0:
+        return 0.0
+    frames = audio[-k * n :].reshape(k, n) * np.hanning(n).astype(np.float32)
+    spectrum = np.square(np.abs(np.fft.rfft(frames, axis=1)))
+    freqs = np.fft.rfftfreq(n, 1.0 / rate)
+    energy = spectrum.sum(axis=1)
+    loud = energy > 0.05 * energy.max()
+    band = spectrum[:, (freqs >= 300) & (freqs <= 4000)].sum(axis=1) / np.maximum(energy, 1e-12)
+    return float(np.mean(band[loud] > 0.5)) if np.any(loud) else 0.0
+
+
 class OverlapClassifier:
     """Judges speech over the agent; thread-safe and stateless apart from a transcript memo."""
 
@@ -172,8 +202,9 @@ class OverlapClassifier:
         self.recognizer = recognizer
         self.settings = settings or OverlapSettings()
         self._lock = threading.Lock()
-        # fingerprint of the overlap's first samples -> (samples transcribed, text)
-        self._memo: dict[bytes, tuple[int, str]] = {}
+        # Recent transcripts: (digest of the mic's first n samples, n, text). An overlap's mic
+        # grows from the same start, so its earlier audio is a prefix of what comes next.
+        self._memo: list[tuple[bytes, int, str]] = []
 
     def is_echo(self, mic: np.ndarray, played: np.ndarray, rate: int = 16000) -> bool:
         """Whether the microphone holds nothing but our own voice coming back."""
@@ -208,21 +239,43 @@ class OverlapClassifier:
             long = speech_seconds >= s.long_speech
             return OverlapVerdict("barge_in" if long else "backchannel", "length", "", after)
         clean = self._without_echo(mic, played, match)
-        text = self._transcribe(clean, mic[:800].tobytes(), rate, final=not still_speaking)
-        words = _words(text)
-        backchannel = is_backchannel_text(text)
+        if speech_band_fraction(clean, rate) < s.min_speech_band:
+            # No vowel-like frame: never worth Whisper, which invents words for thumps.
+            return None if still_speaking else OverlapVerdict("noise", "no speech band", "", after)
         if not still_speaking:
-            if backchannel:
+            text = self._transcribe(clean, mic, rate, final=True)
+            if is_backchannel_text(text):
                 return OverlapVerdict("backchannel", "backchannel words", text, after)
             if has_words(text):
                 return OverlapVerdict("barge_in", "words", text, after)
             return OverlapVerdict("noise", "no words", text, after)
-        if _other_words(words) >= 2:
+        # Past the long-speech mark the last transcript decides, without a new (slow) one,
+        # unless it looks like the start of a backchannel.
+        memo = self._recall(mic) if speech_seconds >= s.long_speech else None
+        heard = memo[1] if memo is not None else None
+        text = heard if heard is not None else self._transcribe(clean, mic, rate, final=False)
+        words = _words(text)
+        # Two different real words mid-speech: Whisper's guesses at a hum ("H f. H f.",
+        # "Mm-h-in") are single letters, "in", or one word looped, which this leaves out.
+        if len({w for w in _other_words(words) if len(w) > 1}) >= 2:
             return OverlapVerdict("barge_in", "words so far", text, after)
         if speech_seconds >= s.long_backchannel:
             return OverlapVerdict("barge_in", "long speech", text, after)
-        if speech_seconds >= s.long_speech and not backchannel:
+        if speech_seconds >= s.long_speech and not _maybe_backchannel(words):
             return OverlapVerdict("barge_in", "long speech", text, after)
+        if heard is not None:  # a backchannel so far: hold on, with a fresh transcript
+            text = self._transcribe(clean, mic, rate, final=False)
+            if not _maybe_backchannel(_words(text)):
+                return OverlapVerdict("barge_in", "long speech", text, after)
+        return None
+
+    def _recall(self, mic: np.ndarray) -> tuple[int, str] | None:
+        """The latest transcript of an earlier part of this same overlap, if any."""
+        with self._lock:
+            memos = list(self._memo)
+        for digest, n, text in sorted(memos, key=lambda m: -m[1]):
+            if n <= len(mic) and hashlib.sha1(mic[:n].tobytes()).digest() == digest:
+                return n, text
         return None
 
     def _without_echo(self, mic: np.ndarray, played: np.ndarray, match: EchoMatch) -> np.ndarray:
@@ -234,38 +287,28 @@ class OverlapClassifier:
         ref = played[end - n : end]
         return (mic - np.float32(match.gain) * ref).astype(np.float32)
 
-    def _transcribe(self, audio: np.ndarray, key: bytes, rate: int, final: bool) -> str:
+    def _transcribe(self, audio: np.ndarray, mic: np.ndarray, rate: int, final: bool) -> str:
         """Whisper's text, or the memo's while the overlap has grown by less than a refresh."""
         assert self.recognizer is not None
+        memo = None if final else self._recall(mic)
+        if memo is not None and len(mic) - memo[0] < self.settings.refresh * rate:
+            return memo[1]
         if rate != 16000:
             from visavis.runtime.media import resample
 
             audio = resample(audio, rate, 16000)
-        with self._lock:
-            memo = self._memo.get(key)
-        if memo is not None and not final and len(audio) - memo[0] < self.settings.refresh * 16000:
-            return memo[1]
         text = _quick_text(self.recognizer, audio, self.settings.prompt)
         with self._lock:
-            if len(self._memo) > 64:  # one entry per live overlap; old ones are done with
-                self._memo.clear()
-            self._memo[key] = (len(audio), text)
+            # A few live overlaps at a time; older entries are done with.
+            self._memo = [*self._memo[-15:], (hashlib.sha1(mic.tobytes()).digest(), len(mic), text)]
         return text
 
 
 def _quick_text(recognizer: SpeechRecognizer, audio: np.ndarray, prompt: str) -> str:
-    """One short-window Whisper decode, without the recognizer's retries.
-
-    ``WhisperRecognizer.transcribe`` retries a repetitive text ("Yeah. Yeah. Yeah.") up to the
-    full 30 s window (~0.85 s here); on an overlap of a second or two a repeat changes nothing
-    the lexicon cares about, and the delay would hold the agent's pause. Other recognizers
-    are called as they are.
-    """
-    short = getattr(recognizer, "_short", None)
-    lock = getattr(recognizer, "_lock", None)
-    if short is None or lock is None or len(audio) > 5 * 16000:
+    """One quick decode of an overlap: the recognizer's ``transcribe_snippet`` when it has one
+    (Whisper: one short-window decode, no loops or retries, so the agent's pause stays short);
+    other recognizers are called as they are."""
+    snippet = getattr(recognizer, "transcribe_snippet", None)
+    if snippet is None or len(audio) > 8 * 16000:
         return recognizer.transcribe(audio, prompt=prompt).text
-    if len(audio) < 0.1 * 16000 or not np.any(audio):
-        return ""
-    with lock:
-        return str(short(np.clip(audio, -1.0, 1.0), prompt, False))
+    return str(snippet(audio, prompt))

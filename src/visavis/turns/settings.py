@@ -51,6 +51,9 @@ class TurnSettings:
     backchannel_pause: float = 0.5
     #: At most one backchannel per this many seconds.
     backchannel_gap: float = 6.0
+    #: ... and only while the model is fairly sure the user goes on (a "mm-hm" just before
+    #: answering sounds like the agent was not listening).
+    backchannel_below: float = 0.5
 
     def set_patience(self, level: Level) -> None:
         """``turn_taking_patience``: high waits for more certainty (and longer silences)."""

@@ -107,7 +107,20 @@ class WhisperRecognizer:
                 text = self._full(audio, prompt)
         return Transcript(text=text, compute_ms=(time.perf_counter() - started) * 1000.0)
 
-    def _short(self, audio: np.ndarray, prompt: str | None, timestamps: bool) -> str:
+    def transcribe_snippet(self, samples: np.ndarray, prompt: str | None = None) -> str:
+        """A few words said over the agent ("yeah", "wait, no"): one decode over the short
+        window, no retries, ~6 tokens a second and no 3-token phrase repeated. ``transcribe``
+        lets a short clip loop ("Stop. Stop. Stop. ...") and then retries it up to the full
+        window (~0.85 s here), while the agent waits, paused, for the verdict."""
+        audio = np.clip(np.asarray(samples, dtype=np.float32).reshape(-1), -1.0, 1.0)
+        if len(audio) < MIN_DURATION * SPEECH_RATE or not np.any(audio):
+            return ""
+        with self._lock:
+            return self._short(audio, prompt, timestamps=False, snippet=True)
+
+    def _short(
+        self, audio: np.ndarray, prompt: str | None, timestamps: bool, snippet: bool = False
+    ) -> str:
         import ctranslate2
 
         features = self._model.feature_extractor(audio)
@@ -123,12 +136,14 @@ class WhisperRecognizer:
         if prompt:
             tokens = [tok.sot_prev, *tok.encode(" " + prompt.strip())[-100:]]
         tokens += [*tok.sot_sequence] if timestamps else [*tok.sot_sequence, tok.no_timestamps]
+        # Room for ~8 text tokens a second of speech plus the timestamp tokens (a snippet: ~6).
+        room = 4 + int(frames / 100 * 6) if snippet else 16 + int(frames / 100 * 12)
         result = self._model.model.generate(
             encoded,
             [tokens],
-            beam_size=self.beam_size,
-            # Room for ~8 text tokens a second of speech plus the timestamp tokens.
-            max_length=min(448, len(tokens) + 16 + int(frames / 100 * 12)),
+            beam_size=1 if snippet else self.beam_size,
+            max_length=min(448, len(tokens) + room),
+            no_repeat_ngram_size=3 if snippet else 0,
             suppress_blank=True,
             suppress_tokens=self._suppress,
             max_initial_timestamp_index=50,
