@@ -80,7 +80,8 @@ def collect(scenarios: list[str], min_turns: int, out_root: Path, detector: Dete
                     out,
                     clock_kind="realtime",
                     engines=engines,
-                    turns=TurnSettings(detector=detector),
+                    # Fused: the defaults, and a scenario's own patience (hesitant: high).
+                    turns=None if detector == "fused" else TurnSettings(detector=detector),
                     video=False,
                 )
             )

@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 import soundfile
 
-from visavis.demo import run_demo
+from visavis.demo import cut_ins, run_demo
 from visavis.runtime.events import (
     Escalation,
     Interrupt,
+    PlaybackPaused,
     ReplicaStoppedSpeaking,
+    TurnDecision,
     TurnLatency,
     Utterance,
 )
@@ -91,6 +93,37 @@ def test_barge_in_stops_the_agent_within_100_ms_and_records_what_was_heard(calls
     t = cut[0].t
     tail = audio[int((t + 0.03) * rate) : int((t + 0.3) * rate), 1]
     assert np.abs(tail).max() < 1e-3
+
+
+def patient_spans(out) -> list[tuple[float, float]]:
+    return [(s["t"], s["end"]) for s in json.loads((out / "patient.json").read_text())["said"]]
+
+
+def test_the_hesitant_patient_is_held_not_cut_off(calls):
+    """Pauses of up to a second mid-phrase: the agent holds (and backchannels in the long
+    telling) instead of answering half an answer."""
+    out = calls["hesitant"].out_dir
+    events, spans = read_jsonl(out / "timeline.jsonl"), patient_spans(out)
+    assert cut_ins(events, spans) == []
+    decisions = [e for e in events if isinstance(e, TurnDecision)]
+
+    def inside(e):
+        return any(start < e.t < end for start, end in spans)
+
+    assert len([d for d in decisions if d.action == "hold" and inside(d)]) >= 4
+    assert [d for d in decisions if d.action == "backchannel" and inside(d)]
+    spoken = [e.speech for e in events if isinstance(e, Utterance) and e.role == "replica"]
+    assert "Mm-hm." in spoken
+
+
+def test_a_real_barge_in_silences_the_agent_within_150_ms_of_its_onset(calls):
+    out = calls["interrupter"].out_dir
+    events, spans = read_jsonl(out / "timeline.jsonl"), patient_spans(out)
+    pauses = [e for e in events if isinstance(e, PlaybackPaused)]
+    assert pauses
+    for pause in pauses:
+        onset = max(start for start, _ in spans if start <= pause.t)
+        assert pause.t - onset <= 0.15
 
 
 def test_each_answered_turn_has_a_latency_breakdown(calls):

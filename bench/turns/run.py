@@ -125,8 +125,10 @@ def render(
         f"{total['turns']} complete user turns ({by_source}); every silence of 100 ms or more "
         "is labelled hold or end (labels in `bench/turns/labels/`). Real: the Beckett "
         "recording shipped in a package, labelled by hand. Synthetic: patient answers "
-        "(lists, self-corrections, filled pauses, questions back) spoken by Piper in three "
-        "voices and three rates, 0.2-1.5 s marked pauses, 2 s of silence after each turn.",
+        "(lists, self-corrections, filled pauses, long hesitations mid-phrase, tellings of "
+        "several sentences, yes/no then more, answers of another kind than asked, questions "
+        "back) spoken by Piper in three voices and three rates, 0.2-1.5 s marked pauses, 2 s "
+        "of silence after each turn.",
         "",
         "Each detector hears the audio 20 ms at a time and is asked every 20 ms during a "
         "silence; its first answer at or above the threshold is the decision. A decision "

@@ -16,7 +16,10 @@ from visavis.turns.settings import TurnSettings
 console = Console(stderr=True)
 
 
-def _turn_settings(args: argparse.Namespace) -> TurnSettings:
+def _turn_settings(args: argparse.Namespace) -> TurnSettings | None:
+    """The turn options given, or None for the defaults (a scenario may bring its own)."""
+    if args.turn_detector == "fused" and not args.patience and args.end_of_turn_silence is None:
+        return None
     turns = TurnSettings(detector=args.turn_detector)
     if args.patience:
         turns.set_patience(args.patience)

@@ -63,6 +63,9 @@ async def run_demo(
 ) -> DemoResult:
     """Run one scenario end to end and write its files into ``out_dir``."""
     scenario = get_scenario(scenarios_path, scenario_name)
+    if turns is None and scenario.turn_taking_patience is not None:
+        turns = TurnSettings()
+        turns.set_patience(scenario.turn_taking_patience)
     engines = engines or load_engines(deterministic=clock_kind == "virtual")
     session = CallSession(out_dir, clock_kind, on_event)
     v = scenario.voice

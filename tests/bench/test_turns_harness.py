@@ -217,3 +217,18 @@ def test_script_lines_carry_their_prompt() -> None:
     yes_no = [v for p, v in zip(PROMPTS, values, strict=True) if p.startswith(("Did ", "Are "))]
     assert yes_no and all(v == 1.0 for v in yes_no)
     assert expectation_from_prompt(PROMPTS[0]) < 0  # "Which medications ...?"
+
+
+def test_probe_curves() -> None:
+    from bench.turns.probe import ELAPSED, PROBES, crossing, curve
+
+    from visavis.turns.fusion import EndOfTurnModel
+
+    model = EndOfTurnModel.load()
+    for probe in PROBES:
+        ps = curve(model, probe)
+        assert len(ps) == len(ELAPSED) and all(0.0 < p < 1.0 for p in ps)
+        assert all(a <= b for a, b in zip(ps, ps[1:], strict=False))  # rises with silence
+    filler = next(p for p in PROBES if p.text.endswith("the uh."))
+    late = crossing(model, filler, 0.8)
+    assert late is None or late >= 1.0  # a mid-phrase filler is not an end at 1 s

@@ -372,6 +372,8 @@ async def test_event_socket_and_persistence_across_a_restart(engines, tmp_path: 
                 )
                 await socket.wait_for(5.0, event_type=event_type)
             live = app.state.ctx.calls[cid].conversation
+            # Low pause sensitivity is high patience: the model must be surer, silences longer.
+            assert live.turns.settings.end_of_turn_threshold == 0.9
             assert live.turns.settings.end_of_turn_silence == 0.9
             assert live.context.endswith("Prefers mornings.")
 

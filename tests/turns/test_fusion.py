@@ -146,6 +146,31 @@ def test_expectation_changes_a_short_answer(model: EndOfTurnModel) -> None:
     assert yes_no > story
 
 
+def test_a_complete_answer_of_another_kind_is_not_driven_to_zero(model: EndOfTurnModel) -> None:
+    # A name after a date question: complete, just not what was asked for.
+    p = model.probability(_features(model, "This is Maria.", 0.5, "What is your date of birth?"))
+    assert p > 0.05
+
+
+def test_a_filler_late_in_a_turn_is_not_an_end(model: EndOfTurnModel) -> None:
+    # However long the turn has run, "... and the uh." is less likely over than a finished one.
+    prompt = "Have you been taking all of your medications?"
+    late = {"turn_seconds": float(np.log(5.0))}
+    cut = model.probability(
+        {**_features(model, "I take the water pill and the uh.", 0.8, prompt), **late}
+    )
+    done = model.probability(
+        {**_features(model, "I take the water pill and the metoprolol.", 0.8, prompt), **late}
+    )
+    assert cut < done
+
+
+def test_trailing_word_is_the_last_token() -> None:
+    # A number after a preposition ends the transcript: "out of 10." is not unfinished.
+    assert text_features("It's a six out of 10.", {"of"})["trailing_incomplete"] == 0.0
+    assert text_features("It's a six out of", {"of"})["trailing_incomplete"] == 1.0
+
+
 class _FakeSmartTurn:
     def __init__(self) -> None:
         self.calls = 0

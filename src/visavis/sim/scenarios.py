@@ -217,6 +217,9 @@ class Scenario(BaseModel):
     responses: dict[Intent, list[str]]
     interruptions: list[Interruption] = Field(default_factory=list)
     expect: dict[str, Any] = Field(default_factory=dict)
+    #: The persona's ``turn_taking_patience`` a deployment would choose for such callers
+    #: (None: the default); ``run_demo`` applies it unless given explicit turn settings.
+    turn_taking_patience: Literal["low", "medium", "high"] | None = None
     seed: int = 7
     camera: CameraSetup = Field(default_factory=CameraSetup)
     _answer_cues: dict[str, tuple[CameraCue, ...]] = PrivateAttr(default_factory=dict)

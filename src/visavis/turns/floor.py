@@ -49,6 +49,9 @@ from visavis.turns.settings import TurnSettings
 THINKING_CUES = frozenset({"looks_away", "frowning"})
 #: How often a pause is re-scored (seconds): the model's ``elapsed`` moves on.
 TICK = 0.02
+#: A pause not answered by now is recorded as a ``hold`` (an attentive listener would have
+#: answered a finished turn by then; before it, every pause is merely "not yet").
+HOLD_AT = 0.4
 
 
 class FloorTaking:
@@ -207,7 +210,7 @@ class FloorTaking:
             if p >= s.end_of_turn_threshold and not (thinking and elapsed < s.thinking_silence):
                 self._respond("end_of_turn", speech_end, p)
                 return
-            if not held:
+            if not held and elapsed >= HOLD_AT - 1e-6:
                 held = True
                 reason = "thinking" if thinking else "unfinished"
                 self._decide("hold", reason, speech_end, p)

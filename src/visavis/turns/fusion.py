@@ -1,6 +1,6 @@
 """End-of-turn fusion: a per-moment probability that the user has finished speaking.
 
-A small logistic model over a handful of standardized features and one interaction, its
+A small logistic model over a handful of standardized features and two interactions, its
 parameters fitted on the end-of-turn set by ``bench/turns/fit.py`` and shipped in
 ``eot_model.json`` (next to this file), which also documents every term and holds the word
 lists the text and dialogue features read (copies of the tables below, checked by the tests):
@@ -19,9 +19,13 @@ lists the text and dialogue features read (copies of the tables below, checked b
   ``question``, ``n_words`` (log(1 + words)), ``answer_word`` (one of its first three words is
   a yes/no answer word, ``ANSWER_WORDS``) and ``ends_number`` (its last word is a number);
 * (e) ``expectation``: what the agent's last question asks for, in [-1, 1]
-  (``expectation_from_prompt``: + a short answer, - a list or a story, 0 unknown), and the
-  interaction ``expectation*n_words`` (a short answer after a yes/no question is likely over, the
-  same few words after "tell me about ..." likely are not);
+  (``expectation_from_prompt``: + a short answer, - a list or a story, 0 unknown);
+* interactions (``INTERACTIONS``): ``answer_word*n_words`` (a bare "yes." is over, "yes" followed
+  by more words says less) and ``trailing_incomplete*turn_seconds`` (a transcript ending in
+  "and the, uh" is unfinished however long the turn has run: the turn's length should not
+  push such a pause towards an end). ``expectation*n_words`` (the first model's) was dropped:
+  it drove complete answers of another kind than the question asked for ("This is Maria."
+  after a date question) to ~0, and cross-validation did not miss it;
 * (d) ``visual_cue``: an input for the face (gaze back to the camera, mouth closed), in
   [-1, 1] with 0 neutral. The audio set holds no labels for it, so its weight is 0 (not
   fitted): callers may set it but it changes nothing until a fit on data that has it.
@@ -72,7 +76,7 @@ FEATURES = (
     "expectation",
 )
 #: Products of two input features that the model also weighs (``"a*b"``).
-INTERACTIONS = ("expectation*n_words",)
+INTERACTIONS = ("answer_word*n_words", "trailing_incomplete*turn_seconds")
 #: Every term of the model, in the order of its weights.
 TERMS = FEATURES + INTERACTIONS
 
@@ -120,17 +124,21 @@ NUMBER_WORDS = tuple(
 #: agent's last question (its last sentence ending in ?, else its last sentence), lower case,
 #: words only. The first rule that matches gives the value:
 #:
-#: 1. ``story`` phrases anywhere in it or after it ("tell me", "how have you been"): -1;
-#: 2. ``short_openers`` as its first words ("how many", "when", "where"): +0.5, one fact;
-#: 3. ``which``/``what`` first (``wh_item``): -0.5 if a plural noun (a word of four letters or
+#: 1. ``story`` phrases anywhere in it or after it ("tell me about", "how have you been"): -1;
+#: 2. ``fact_requests`` anywhere in it ("can you tell me [your date of birth]"): +0.5, one fact;
+#: 3. ``short_openers`` as its first words ("how many", "when", "where"): +0.5, one fact;
+#: 4. ``which``/``what`` first (``wh_item``): -0.5 if a plural noun (a word of four letters or
 #:    more ending in s, not ss/us/is/'s, nor in ``not_plural``) follows within three words
 #:    ("which medications", "what symptoms"): a list; else +0.5, one item ("what time");
-#: 4. ``how`` first otherwise ("how is the cough"): -0.5, a description;
-#: 5. ``yes_no_openers`` as its first word ("is", "did", "have", "can"): +1, yes or no;
-#: 6. otherwise (or no words, no prompt): 0, unknown.
+#: 5. ``how`` first otherwise ("how is the cough"): -0.5, a description;
+#: 6. ``yes_no_openers`` as its first word ("is", "did", "have", "can"): +1, yes or no;
+#: 7. otherwise (or no words, no prompt): 0, unknown.
 EXPECTATION_CUES: dict[str, Any] = {
     "story": [
-        "tell me",
+        "tell me about",
+        "tell me more",
+        "tell me how",
+        "tell me what",
         "how have you been",
         "how are you",
         "describe",
@@ -139,6 +147,7 @@ EXPECTATION_CUES: dict[str, Any] = {
         "talk me through",
         "anything else",
     ],
+    "fact_requests": ["can you tell me", "could you tell me", "please tell me"],
     "short_openers": [
         "how many",
         "how much",
@@ -181,7 +190,7 @@ EXPECTATION_CUES: dict[str, Any] = {
         "hasn't",
         "won't",
     ],
-    "not_plural": ["this", "does", "always", "perhaps", "less", "unless", "across"],
+    "not_plural": ["this", "does", "always", "perhaps", "less", "unless", "across", "works"],
     "values": {"story": -1.0, "list": -0.5, "how": -0.5, "item": 0.5, "short": 0.5, "yes_no": 1.0},
 }
 
@@ -199,6 +208,8 @@ def expectation_from_prompt(prompt: str, cues: Mapping[str, Any] = EXPECTATION_C
     padded = f" {' '.join(_WORD.findall(' '.join(tail).lower()))} "
     if any(f" {phrase} " in padded for phrase in cues["story"]):
         return float(value["story"])
+    if any(f" {phrase} " in padded for phrase in cues["fact_requests"]):
+        return float(value["short"])  # "can you tell me your date of birth?": one fact
 
     def opens(phrase: str) -> bool:
         parts = phrase.split()
@@ -304,8 +315,9 @@ def text_features(
     tokens = _TOKEN.findall(stripped.lower())
     if not words and not tokens:
         return dict.fromkeys(TEXT_FEATURES, 0.0)
-    trailing = bool(words) and (words[-1] in incomplete or stripped.endswith((",", "-", "...")))
     last = tokens[-1] if tokens else ""
+    # The last token, numbers included: "out of 10." ends in a number, not in "of".
+    trailing = last in incomplete or stripped.endswith((",", "-", "..."))
     return {
         "trailing_incomplete": float(trailing),
         "terminal_punct": float(
