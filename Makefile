@@ -74,6 +74,7 @@ bench: setup
 	$(PY) bench/live_latency.py
 	$(PY) bench/perception.py
 	$(PY) bench/turns/run.py
+	$(PY) bench/barge_in.py
 
 # The pictures and the sample call in docs/ (linked from the README).
 media: setup

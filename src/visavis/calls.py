@@ -189,11 +189,12 @@ def _clock_label(t: float) -> str:
 
 
 def transcript_text(events: list[BaseEvent]) -> str:
-    """Who said what, when: one line per utterance, agent cuts marked."""
+    """Who said what, when: one line per utterance in order of its start (a user's turn is
+    recorded when it ends, after an agent's "mm-hm" inside it), agent cuts marked."""
     lines = []
-    for event in events:
-        if isinstance(event, Utterance):
-            who = "Agent  " if event.role == "replica" else "Patient"
-            cut = "  [interrupted]" if event.interrupted else ""
-            lines.append(f"[{_clock_label(event.start)}] {who}: {event.speech}{cut}")
+    utterances = [e for e in events if isinstance(e, Utterance)]
+    for event in sorted(utterances, key=lambda e: e.start):
+        who = "Agent  " if event.role == "replica" else "Patient"
+        cut = "  [interrupted]" if event.interrupted else ""
+        lines.append(f"[{_clock_label(event.start)}] {who}: {event.speech}{cut}")
     return "\n".join(lines) + "\n"

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -49,12 +48,12 @@ from visavis.runtime.events import (
     Sensitivity,
     TranscriptFinal,
     TurnDecision,
-    TurnLatency,
     TurnSpeculation,
     UserStartedSpeaking,
     UserStoppedSpeaking,
     Utterance,
 )
+from visavis.runtime.latency import LatencyLedger, PendingLatency
 from visavis.runtime.media import AudioChunk, VideoFrame
 from visavis.runtime.tasks import TaskOwner, cancel_and_wait
 from visavis.runtime.timeline import Timeline
@@ -64,15 +63,10 @@ from visavis.speech.playout import AudioSink, Playout
 from visavis.speech.speaker import Speaker, Synthesis
 from visavis.speech.tts.base import SpeechSynthesizer
 from visavis.speech.vad import VoiceActivityDetector
-from visavis.turns.end_of_turn import LiveEndOfTurn, TurnCompleteness
+from visavis.turns.end_of_turn import TurnCompleteness, live_end_of_turn
 from visavis.turns.floor import FloorTaking
-from visavis.turns.fusion import EndOfTurnModel
 from visavis.turns.overlap import OverlapClassifier
 from visavis.turns.settings import PAUSE_SENSITIVITY_PATIENCE, TurnSettings
-
-log = logging.getLogger(__name__)
-#: What the agent says as a vocal backchannel (Piper reads it as a soft "mm-hm").
-BACKCHANNEL = "Mm-hm."
 
 
 class AudioSource(Protocol):
@@ -103,15 +97,6 @@ class _Speculation:
     reply_ms: float = 0.0
     mind_version: int = 0
     seen: TurnPerception | None = None
-
-
-@dataclass
-class _PendingLatency:
-    user_end: float
-    decided_at: float
-    asr_ms: float
-    reply_ms: float
-    tts_ms: float
 
 
 @dataclass
@@ -157,7 +142,7 @@ class Conversation:
             timeline,
             self.tasks,
             self.settings.turns,
-            end_of_turn=_end_of_turn_model(self.settings.turns, smart_turn),
+            end_of_turn=live_end_of_turn(self.settings.turns, smart_turn),
             overlaps=OverlapClassifier(recognizer),
             played=self.playout.played_between,
         )
@@ -180,13 +165,12 @@ class Conversation:
         self._speculation: asyncio.Task[_Speculation] | None = None
         self._mind_version = 0
         self._reply_ids = itertools.count(1)
-        self._latency: dict[str, _PendingLatency] = {}
+        self._latency = LatencyLedger()
         self._heard_reply: str | None = None
         self._done = asyncio.Event()
         self._end_reason = "completed"
         self._mind_done = False
         self._backchannel_ids = itertools.count(1)
-        self._backchannel: Synthesis | None = None
         timeline.subscribe(
             self._inbox.put_nowait,
             (
@@ -302,7 +286,9 @@ class Conversation:
             elif isinstance(event, AppendContext):
                 self.context = f"{self.context}\n{event.context}".strip()
             elif isinstance(event, ReplicaStartedSpeaking):
-                self._record_latency(event)
+                latency = self._latency.started(event)
+                if latency is not None:
+                    self.timeline.emit(latency)
             elif isinstance(event, ReplicaStoppedSpeaking):
                 self._heard_reply = event.heard_text if event.interrupted else None
                 if self._mind_done and not self.playout.busy:
@@ -316,17 +302,8 @@ class Conversation:
 
     async def _backchannel_now(self) -> None:
         """A soft "mm-hm" in the user's pause (the face nods on the decision itself)."""
-        if not self.settings.turns.vocal_backchannel or self.playout.busy:
-            return
-        if self._backchannel is None:
-            self._backchannel = await self.speaker.synthesize(BACKCHANNEL)
-        self.speaker.say(
-            f"bc{next(self._backchannel_ids)}",
-            [BACKCHANNEL],
-            first=self._backchannel,
-            interruptible=False,
-            backchannel=True,
-        )
+        if self.settings.turns.vocal_backchannel and not self.playout.busy:
+            await self.speaker.backchannel(f"bc{next(self._backchannel_ids)}")
 
     async def _speculate(self) -> _Speculation:
         version = self._mind_version
@@ -382,12 +359,15 @@ class Conversation:
                 user_end = event.end
                 break
         reply_id = await self._say(spec.plan, first=spec.first)
-        self._latency[reply_id] = _PendingLatency(
-            user_end=user_end,
-            decided_at=decision.t,
-            asr_ms=final.compute_ms,
-            reply_ms=spec.reply_ms,
-            tts_ms=spec.first.compute_ms if spec.first else 0.0,
+        self._latency.expect(
+            reply_id,
+            PendingLatency(
+                user_end=user_end,
+                decided_at=decision.t,
+                asr_ms=final.compute_ms,
+                reply_ms=spec.reply_ms,
+                tts_ms=spec.first.compute_ms if spec.first else 0.0,
+            ),
         )
 
     async def _say(
@@ -421,40 +401,3 @@ class Conversation:
         elif self._mind_done:
             self.end("completed")
         return reply_id
-
-    def _record_latency(self, event: ReplicaStartedSpeaking) -> None:
-        pending = self._latency.pop(event.reply_id, None)
-        if pending is None:
-            return
-        self.timeline.emit(
-            TurnLatency(
-                reply_id=event.reply_id,
-                user_stopped_at=pending.user_end,
-                first_audio_at=event.t,
-                voice_to_voice_ms=round((event.t - pending.user_end) * 1000.0, 1),
-                endpoint_ms=round((pending.decided_at - pending.user_end) * 1000.0, 1),
-                asr_final_ms=round(pending.asr_ms, 1),
-                reply_ms=round(pending.reply_ms, 2),
-                tts_first_audio_ms=round(pending.tts_ms, 1),
-            )
-        )
-
-
-def _end_of_turn_model(
-    settings: TurnSettings, smart_turn: TurnCompleteness | None
-) -> LiveEndOfTurn | None:
-    """The fused end-of-turn model, or None for the silence detector (also, with a warning,
-    when the Smart Turn model file is missing: the call still works, on silence alone)."""
-    if settings.detector != "fused":
-        return None
-    if smart_turn is None:
-        from visavis.models import ModelUnavailableError
-        from visavis.turns.smart_turn import load_smart_turn
-
-        try:
-            smart_turn = load_smart_turn()
-        except ModelUnavailableError as exc:
-            log.warning("end-of-turn model unavailable (%s): using the silence detector", exc)
-            settings.detector = "silence"
-            return None
-    return LiveEndOfTurn(EndOfTurnModel.load(), smart_turn)

@@ -14,6 +14,9 @@ from visavis.runtime.timeline import Timeline
 from .playout import Playout
 from .tts.base import SpeechSynthesizer, SynthesizedSpeech
 
+#: What the agent says as a vocal backchannel (Piper reads it as a soft "mm-hm").
+BACKCHANNEL = "Mm-hm."
+
 
 @dataclass
 class Synthesis:
@@ -39,6 +42,7 @@ class Speaker:
         self.playout = playout
         self.tasks = tasks
         self._task: asyncio.Task[None] | None = None
+        self._backchannel: Synthesis | None = None
 
     async def synthesize(self, text: str) -> Synthesis:
         """Synthesize one sentence on a worker thread (usable speculatively)."""
@@ -63,6 +67,19 @@ class Speaker:
             f"say-{reply_id}",
         )
         return self._task
+
+    async def backchannel(self, reply_id: str) -> None:
+        """Say a soft "Mm-hm." (synthesized once): a listener's sound, not a reply; it cannot
+        be interrupted and asks nothing."""
+        if self._backchannel is None:
+            self._backchannel = await self.synthesize(BACKCHANNEL)
+        self.say(
+            reply_id,
+            [BACKCHANNEL],
+            first=self._backchannel,
+            interruptible=False,
+            backchannel=True,
+        )
 
     async def interrupt(self) -> None:
         """Cut the current reply: playout stops at once, pending synthesis is dropped."""

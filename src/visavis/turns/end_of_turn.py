@@ -9,15 +9,20 @@ partial transcript comes from the speculative transcription the loop starts at t
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Protocol
 
 import numpy as np
 
+from visavis.models import ModelUnavailableError
 from visavis.perception.prosody.tracker import ProsodyTracker, TrackedFrame
 from visavis.runtime.audio_history import AudioHistory
 from visavis.runtime.media import AudioChunk
 from visavis.turns.fusion import RATE, EndOfTurnModel, silence_feature_set
-from visavis.turns.smart_turn import WINDOW_SECONDS
+from visavis.turns.settings import TurnSettings
+from visavis.turns.smart_turn import WINDOW_SECONDS, load_smart_turn
+
+log = logging.getLogger(__name__)
 
 
 class TurnCompleteness(Protocol):
@@ -80,3 +85,20 @@ class LiveEndOfTurn:
 
     def probability(self, features: dict[str, float], elapsed: float, visual_cue: float) -> float:
         return self.model.probability({**features, "elapsed": elapsed, "visual_cue": visual_cue})
+
+
+def live_end_of_turn(
+    settings: TurnSettings, smart_turn: TurnCompleteness | None
+) -> LiveEndOfTurn | None:
+    """The fused end-of-turn model, or None for the silence detector (also, with a warning,
+    when the Smart Turn model file is missing: the call still works, on silence alone)."""
+    if settings.detector != "fused":
+        return None
+    if smart_turn is None:
+        try:
+            smart_turn = load_smart_turn()
+        except ModelUnavailableError as exc:
+            log.warning("end-of-turn model unavailable (%s): using the silence detector", exc)
+            settings.detector = "silence"
+            return None
+    return LiveEndOfTurn(EndOfTurnModel.load(), smart_turn)

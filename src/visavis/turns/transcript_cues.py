@@ -1,0 +1,213 @@
+"""What the partial transcript and the agent's last question say about the end of a turn.
+
+Feature (c) of the end-of-turn model (``fusion.py``): the completeness of what the user has said
+so far (a trailing "and", "the", "um"; final punctuation; a question; its length; an answer word
+up front; a number at the end). Feature (e): the dialogue's expectation, read from the agent's
+last question (a yes/no question expects a short answer, "which medications" a list). The word
+tables live here and are copied into ``eot_model.json`` by the fit, so the model and its data
+travel together.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+_WORD = re.compile(r"[a-z']+")
+_TOKEN = re.compile(r"[a-z0-9']+")
+_SENTENCE = re.compile(r"[^.!?]*[.!?]+|[^.!?]+$")
+
+#: ``answer_word``: a yes/no answer among the transcript's first ``ANSWER_SPAN`` words.
+ANSWER_WORDS = ("yes", "yeah", "yep", "yup", "no", "nope", "nah", "sure", "okay", "ok", "right")
+ANSWER_SPAN = 3
+#: ``ends_number``: the last word is one of these, or starts with a digit ("40", "5mg").
+NUMBER_WORDS = tuple(
+    [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "thousand",
+        "half",
+    ]
+)
+
+#: The dialogue-expectation table (feature (e)), read by ``expectation_from_prompt`` on the
+#: agent's last question (its last sentence ending in ?, else its last sentence), lower case,
+#: words only. The first rule that matches gives the value:
+#:
+#: 1. ``story`` phrases anywhere in it or after it ("tell me about", "how have you been"): -1;
+#: 2. ``fact_requests`` anywhere in it ("can you tell me [your date of birth]"): +0.5, one fact;
+#: 3. ``short_openers`` as its first words ("how many", "when", "where"): +0.5, one fact;
+#: 4. ``which``/``what`` first (``wh_item``): -0.5 if a plural noun (a word of four letters or
+#:    more ending in s, not ss/us/is/'s, nor in ``not_plural``) follows within three words
+#:    ("which medications", "what symptoms"): a list; else +0.5, one item ("what time");
+#: 5. ``how`` first otherwise ("how is the cough"): -0.5, a description;
+#: 6. ``yes_no_openers`` as its first word ("is", "did", "have", "can"): +1, yes or no;
+#: 7. otherwise (or no words, no prompt): 0, unknown.
+EXPECTATION_CUES: dict[str, Any] = {
+    "story": [
+        "tell me about",
+        "tell me more",
+        "tell me how",
+        "tell me what",
+        "how have you been",
+        "how are you",
+        "describe",
+        "what happened",
+        "walk me through",
+        "talk me through",
+        "anything else",
+    ],
+    "fact_requests": ["can you tell me", "could you tell me", "please tell me"],
+    "short_openers": [
+        "how many",
+        "how much",
+        "how often",
+        "how long",
+        "how old",
+        "when",
+        "where",
+        "who",
+        "whose",
+    ],
+    "wh_item": ["which", "what", "what's"],
+    "yes_no_openers": [
+        "is",
+        "are",
+        "am",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "any",
+        "isn't",
+        "aren't",
+        "don't",
+        "doesn't",
+        "didn't",
+        "haven't",
+        "hasn't",
+        "won't",
+    ],
+    "not_plural": ["this", "does", "always", "perhaps", "less", "unless", "across", "works"],
+    "values": {"story": -1.0, "list": -0.5, "how": -0.5, "item": 0.5, "short": 0.5, "yes_no": 1.0},
+}
+
+
+def expectation_from_prompt(prompt: str, cues: Mapping[str, Any] = EXPECTATION_CUES) -> float:
+    """(e) What the agent's last question ``prompt`` asks for, in [-1, 1]: + a short answer
+    (yes/no, one fact), - a list or a story, 0 when unknown or empty (see ``EXPECTATION_CUES``)."""
+    sentences = [s.strip() for s in _SENTENCE.findall(prompt or "") if _WORD.search(s.lower())]
+    if not sentences:
+        return 0.0
+    asks = [i for i, s in enumerate(sentences) if s.endswith("?")]
+    tail = sentences[asks[-1] if asks else -1 :]  # the last question and what follows it
+    words = _WORD.findall(tail[0].lower())
+    value = cues["values"]
+    padded = f" {' '.join(_WORD.findall(' '.join(tail).lower()))} "
+    if any(f" {phrase} " in padded for phrase in cues["story"]):
+        return float(value["story"])
+    if any(f" {phrase} " in padded for phrase in cues["fact_requests"]):
+        return float(value["short"])  # "can you tell me your date of birth?": one fact
+
+    def opens(phrase: str) -> bool:
+        parts = phrase.split()
+        return words[: len(parts)] == parts
+
+    if any(opens(phrase) for phrase in cues["short_openers"]):
+        return float(value["short"])
+    if words[0] in cues["wh_item"]:
+        plural = any(_plural(w, cues["not_plural"]) for w in words[1:4])
+        return float(value["list"] if plural else value["item"])
+    if words[0] == "how":
+        return float(value["how"])
+    if words[0] in cues["yes_no_openers"]:
+        return float(value["yes_no"])
+    return 0.0
+
+
+def _plural(word: str, not_plural: Sequence[str]) -> bool:
+    return (
+        len(word) >= 4
+        and word.endswith("s")
+        and not word.endswith(("ss", "us", "is", "'s"))
+        and word not in not_plural
+    )
+
+
+def text_features(
+    text: str,
+    incomplete: set[str],
+    answer_words: Sequence[str] = ANSWER_WORDS,
+    number_words: Sequence[str] = NUMBER_WORDS,
+) -> dict[str, float]:
+    """Completeness of a partial transcript: all 0 (neutral) when it is empty."""
+    stripped = text.strip()
+    words = _WORD.findall(stripped.lower())
+    tokens = _TOKEN.findall(stripped.lower())
+    if not words and not tokens:
+        return dict.fromkeys(TEXT_FEATURES, 0.0)
+    last = tokens[-1] if tokens else ""
+    # The last token, numbers included: "out of 10." ends in a number, not in "of".
+    trailing = last in incomplete or stripped.endswith((",", "-", "..."))
+    return {
+        "trailing_incomplete": float(trailing),
+        "terminal_punct": float(
+            stripped.endswith((".", "!", "?")) and not stripped.endswith("...")
+        ),
+        "question": float(stripped.endswith("?")),
+        "n_words": math.log1p(len(tokens)),
+        "answer_word": float(any(w in answer_words for w in tokens[:ANSWER_SPAN])),
+        "ends_number": float(last[:1].isdigit() or last in number_words),
+    }
+
+
+#: What ``text_features`` returns.
+TEXT_FEATURES = (
+    "trailing_incomplete",
+    "terminal_punct",
+    "question",
+    "n_words",
+    "answer_word",
+    "ends_number",
+)
