@@ -38,11 +38,17 @@ from report import DOC, machine, write_section
 from visavis.demo import cut_ins, run_demo
 from visavis.engines import load_engines
 from visavis.models import install_models
-from visavis.runtime.events import BaseEvent, Interrupt, PlaybackPaused, TurnLatency
+from visavis.runtime.events import (
+    BaseEvent,
+    Interrupt,
+    PlaybackPaused,
+    TurnLatency,
+    UserStartedSpeaking,
+)
 from visavis.runtime.timeline import read_jsonl
 from visavis.turns.settings import Detector, TurnSettings
 
-DEFAULT_SCENARIOS = ["adherent_books", "missed_doses", "hesitant", "interrupter", "red_flag"]
+DEFAULT_SCENARIOS = ["adherent_books", "interrupter", "hesitant", "missed_doses", "red_flag"]
 
 
 def speech_end_before(user: np.ndarray, rate: int, t: float) -> float | None:
@@ -97,7 +103,7 @@ def collect(scenarios: list[str], min_turns: int, out_root: Path, detector: Dete
             spans = patient_spans(out)
             got.cut_ins += len(cut_ins(events, spans))
             got.patient_lines += len(spans)
-            got.barge_in_silence_ms += barge_in_silences(events, spans)
+            got.barge_in_silence_ms += barge_in_silences(events)
             got.problems += [f"{name}: {p}" for p in result.problems]
             print(f" {found} turns, outcome ok: {not result.problems}")
             if len(got.rows) >= min_turns:
@@ -111,16 +117,18 @@ def patient_spans(out: Path) -> list[tuple[float, float]]:
     return [(s["t"], s["end"]) for s in said]
 
 
-def barge_in_silences(events: list[BaseEvent], spans: list[tuple[float, float]]) -> list[float]:
-    """For each pause that ended in an interrupt: its time less the patient's speech onset."""
+def barge_in_silences(events: list[BaseEvent]) -> list[float]:
+    """For each pause that ended in an interrupt: its time less the speech onset the VAD
+    stamped from the audio (``conversation.user.started_speaking`` ``start``)."""
     out = []
+    onset: float | None = None
     for i, event in enumerate(events):
-        if not isinstance(event, PlaybackPaused):
+        if isinstance(event, UserStartedSpeaking):
+            onset = event.start
+        if not isinstance(event, PlaybackPaused) or onset is None:
             continue
-        after = events[i + 1 :]
-        nxt = next((e for e in after if isinstance(e, Interrupt | PlaybackPaused)), None)
-        onset = max((start for start, _ in spans if start <= event.t), default=None)
-        if isinstance(nxt, Interrupt) and onset is not None:
+        nxt = next((e for e in events[i + 1 :] if isinstance(e, Interrupt | PlaybackPaused)), None)
+        if isinstance(nxt, Interrupt):
             out.append((event.t - onset) * 1000.0)
     return out
 

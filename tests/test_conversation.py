@@ -54,7 +54,7 @@ class QuietLine:
             k += 1
 
 
-def run_with_injections(engines, tmp_path: Path, injections, seconds=20.0, line=None):
+def run_with_injections(engines, tmp_path: Path, injections, seconds=20.0, line=None, **turns):
     async def main():
         clock = VirtualClock()
         timeline = Timeline(clock)
@@ -68,7 +68,7 @@ def run_with_injections(engines, tmp_path: Path, injections, seconds=20.0, line=
             synthesizer=engines.synthesizer,
             source=line(clock) if line else QuietLine(clock, seconds),
             sink=RecordingSink(CallRecorder(16000)),
-            settings=ConversationSettings(turns=TurnSettings(reprompt_after=0)),
+            settings=ConversationSettings(turns=TurnSettings(reprompt_after=0, **turns)),
         )
 
         async def inject():
@@ -165,29 +165,14 @@ def test_a_real_barge_in_pauses_at_once_and_then_cuts_the_reply(engines, tmp_pat
 
 def test_a_non_interruptible_greeting_plays_through_a_barge_in(engines, tmp_path):
     wait = caller_says(engines, "Wait, sorry, I have a question about my pills.")
-
-    async def main():
-        clock = VirtualClock()
-        timeline = Timeline(clock)
-        mind = load_flagship_mind("maria-lopez", tmp_path / "clinic.db", VIRTUAL_DAY)
-        conversation = Conversation(
-            clock=clock,
-            timeline=timeline,
-            mind=mind,
-            vad=engines.new_vad(),
-            recognizer=engines.recognizer,
-            synthesizer=engines.synthesizer,
-            source=QuietLine(clock, 10.0, wait, at=2.0),
-            sink=RecordingSink(CallRecorder(16000)),
-            settings=ConversationSettings(
-                turns=TurnSettings(reprompt_after=0, interruptible_greeting=False)
-            ),
-        )
-        await conversation.run()
-        clock.close()
-        return timeline.events
-
-    events = asyncio.run(main())
+    _, events = run_with_injections(
+        engines,
+        tmp_path,
+        [],
+        seconds=10.0,
+        line=lambda c: QuietLine(c, 10.0, wait, at=2.0),
+        interruptible_greeting=False,
+    )
     stop = next(e for e in events if isinstance(e, ReplicaStoppedSpeaking))
     assert not stop.interrupted and stop.heard_text == stop.full_text
     assert not [e for e in events if isinstance(e, PlaybackPaused | Interrupt)]

@@ -70,12 +70,7 @@ FEATURES = (
     "energy_drop",
     "lengthening",
     "turn_seconds",
-    "trailing_incomplete",
-    "terminal_punct",
-    "question",
-    "n_words",
-    "answer_word",
-    "ends_number",
+    *TEXT_FEATURES,
     "visual_cue",
     "expectation",
 )

@@ -68,8 +68,8 @@ class TurnSettings:
 
 
 #: ``turn_taking_patience`` -> the fused detector's threshold, from the evaluation set's sweep
-#: (``docs/benchmarks.md``): 0.7 about 13% false cut-offs at 230 ms median dead air, 0.8 about
-#: 8% at 350 ms, 0.9 about 2% at 570 ms.
+#: (``docs/benchmarks.md``, in-sample): 0.7 about 14% false cut-offs at 420 ms median dead air,
+#: 0.8 about 8% at 600 ms, 0.9 about 2.5% at 900 ms.
 PATIENCE_THRESHOLD: dict[Level, float] = {"low": 0.7, "medium": 0.8, "high": 0.9}
 #: ``turn_taking_patience`` -> the silence detector's threshold (seconds).
 PATIENCE_SILENCE: dict[Level, float] = {"low": 0.35, "medium": 0.5, "high": 0.9}

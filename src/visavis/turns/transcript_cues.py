@@ -84,7 +84,6 @@ EXPECTATION_CUES: dict[str, Any] = {
         "what happened",
         "walk me through",
         "talk me through",
-        "anything else",
     ],
     "fact_requests": ["can you tell me", "could you tell me", "please tell me"],
     "short_openers": [
