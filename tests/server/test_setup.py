@@ -26,7 +26,7 @@ def test_defaults_are_the_fused_detector_judging_overlaps():
 
 
 @pytest.mark.parametrize(
-    ("level", "threshold", "silence"), [("low", 0.7, 0.35), ("high", 0.9, 0.9)]
+    ("level", "threshold", "silence"), [("low", 0.6, 0.35), ("high", 0.9, 0.9)]
 )
 def test_patience_sets_how_sure_the_model_must_be(level, threshold, silence):
     turns = setup_for({"turn_taking_patience": level})

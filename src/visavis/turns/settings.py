@@ -21,7 +21,7 @@ class TurnSettings:
     #: transcript, the face and the last question); ``silence``: a fixed silence threshold.
     detector: Detector = "fused"
     #: Fused: the end-of-turn probability at which the agent answers.
-    end_of_turn_threshold: float = 0.8
+    end_of_turn_threshold: float = 0.7
     #: Silence: the silence after the end of user speech that ends the turn (seconds).
     end_of_turn_silence: float = 0.5
     #: Fused: a silence this long ends the turn whatever the model says (seconds).
@@ -68,9 +68,9 @@ class TurnSettings:
 
 
 #: ``turn_taking_patience`` -> the fused detector's threshold, from the evaluation set's sweep
-#: (``docs/benchmarks.md``, in-sample): 0.7 about 14% false cut-offs at 420 ms median dead air,
-#: 0.8 about 8% at 600 ms, 0.9 about 2.5% at 900 ms.
-PATIENCE_THRESHOLD: dict[Level, float] = {"low": 0.7, "medium": 0.8, "high": 0.9}
+#: (``docs/benchmarks.md``, in-sample): 0.6 about 20% false cut-offs at 250 ms median dead air,
+#: 0.7 about 14% at 420 ms (the 0.5 s silence rule: 64% at 440 ms), 0.9 about 2.5% at 900 ms.
+PATIENCE_THRESHOLD: dict[Level, float] = {"low": 0.6, "medium": 0.7, "high": 0.9}
 #: ``turn_taking_patience`` -> the silence detector's threshold (seconds).
 PATIENCE_SILENCE: dict[Level, float] = {"low": 0.35, "medium": 0.5, "high": 0.9}
 #: ``participant_pause_sensitivity`` is the inverse view of patience.
