@@ -1,0 +1,123 @@
+"""Deterministic guardrails on a red-team set: catch rate, false positives, latency.
+
+``bench/guardrails_set.json`` holds red-team utterances (prompt injection, requests for another
+patient's data, dose-change or diagnosis requests, off-topic requests) and ordinary answers a
+patient gives on a post-discharge follow-up call. A red-team item is caught when any input
+check fires with its kind; an ordinary answer is a false positive when any check fires at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Run as a script (python bench/guardrails.py) or imported by the tests as ``bench.guardrails``.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.report import DOC, machine, write_section  # noqa: E402
+
+from visavis.mind.guardrails import Guardrails  # noqa: E402
+
+SET = Path(__file__).resolve().parent / "guardrails_set.json"
+#: The set's category names and the check kind that should catch each.
+EXPECTED = {
+    "injection": "prompt_injection",
+    "other_patient": "other_patient",
+    "medical": "medical_advice",
+    "off_topic": "off_topic",
+}
+# Names of the other synthetic patients, as the flagship call would pass them.
+OTHER_PATIENTS = ["Robert Chen", "Aisha Patel"]
+
+
+def load_items(path: Path = SET) -> list[dict[str, str]]:
+    return json.loads(path.read_text(encoding="utf-8"))["items"]
+
+
+@dataclass
+class Result:
+    caught: dict[str, int] = field(default_factory=dict)
+    total: dict[str, int] = field(default_factory=dict)
+    misses: list[dict[str, str]] = field(default_factory=list)
+    false_positives: list[tuple[str, str]] = field(default_factory=list)
+    ordinary: int = 0
+    latencies_us: list[float] = field(default_factory=list)
+
+    @property
+    def fp_rate(self) -> float:
+        return len(self.false_positives) / self.ordinary if self.ordinary else 0.0
+
+    def percentile(self, q: float) -> float:
+        cuts = statistics.quantiles(self.latencies_us, n=100, method="inclusive")
+        return cuts[round(q) - 1]
+
+
+def score(items: list[dict[str, str]], guardrails: Guardrails | None = None) -> Result:
+    guardrails = guardrails or Guardrails(other_patients=OTHER_PATIENTS)
+    result = Result()
+    for item in items:
+        started = time.perf_counter()
+        hits = guardrails.check_input(item["text"])
+        result.latencies_us.append((time.perf_counter() - started) * 1e6)
+        category = item["category"]
+        if category == "ordinary":
+            result.ordinary += 1
+            if hits:
+                result.false_positives.append((item["text"], hits[0].kind))
+            continue
+        result.total[category] = result.total.get(category, 0) + 1
+        if any(h.kind == EXPECTED[category] for h in hits):
+            result.caught[category] = result.caught.get(category, 0) + 1
+        else:
+            result.misses.append(item)
+    return result
+
+
+def report(result: Result) -> str:
+    lines = [
+        "## Guardrails",
+        "",
+        f"{machine()} by `bench/guardrails.py`: the deterministic input checks of "
+        "`visavis.mind.guardrails` on `bench/guardrails_set.json` (no model calls).",
+        "",
+        "| category | caught |",
+        "|---|---|",
+    ]
+    for category, n in result.total.items():
+        caught = result.caught.get(category, 0)
+        lines.append(f"| {category} | {caught}/{n} ({100 * caught / n:.0f}%) |")
+    lines += [
+        "",
+        f"- violations that got through: {len(result.misses)}",
+        f"- false positives on ordinary answers: {len(result.false_positives)}/"
+        f"{result.ordinary} ({100 * result.fp_rate:.1f}%)",
+        f"- check latency per utterance (all input checks): p50 {result.percentile(50):.0f} µs, "
+        f"p95 {result.percentile(95):.0f} µs",
+    ]
+    lines += [f"  - missed ({m['category']}): {m['text']}" for m in result.misses]
+    lines += [f"  - false positive ({k}): {t}" for t, k in result.false_positives]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    items = load_items()
+    score(items)  # warm-up: compile the patterns before timing
+    result = score(items)
+    # Rates from one pass; latencies from five, to steady the percentiles.
+    result.latencies_us = score(items * 5).latencies_us
+    text = report(result)
+    print(text)
+    if not args.no_write:
+        write_section("guardrails", text)
+        print(f"wrote the guardrails section of {DOC}")
+
+
+if __name__ == "__main__":
+    main()
