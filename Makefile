@@ -75,6 +75,7 @@ bench: setup
 	$(PY) bench/perception.py
 	$(PY) bench/turns/run.py
 	$(PY) bench/barge_in.py
+	$(PY) bench/guardrails.py
 
 # The pictures and the sample call in docs/ (linked from the README).
 media: setup

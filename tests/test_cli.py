@@ -36,7 +36,8 @@ def test_the_cli_refuses_a_malformed_persona_with_the_file_named(tmp_path: Path)
     broken = examples / "post_discharge"
     broken.mkdir(parents=True)
     for file in POST_DISCHARGE_DIR.iterdir():
-        (broken / file.name).write_bytes(file.read_bytes())
+        if file.is_file():
+            (broken / file.name).write_bytes(file.read_bytes())
     (broken / "persona.yaml").write_text("name: [unclosed\n")
     audio = tmp_path / "a.wav"
     soundfile.write(str(audio), np.zeros(16000, dtype=np.float32), 16000)

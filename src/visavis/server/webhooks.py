@@ -186,6 +186,9 @@ class WebhookDeliverer:
 
     async def _run(self) -> None:
         while True:
+            # Cleared before the poll, not after: a wake() that lands while the outbox query
+            # runs (a row written just after it looked) must still cut the next wait short.
+            self._wake.clear()
             claimed = 0
             room = self.max_in_flight - len(self._in_flight)
             if room > 0:
@@ -205,7 +208,6 @@ class WebhookDeliverer:
             if claimed and claimed == room:
                 await asyncio.sleep(0)  # a full batch: more may be due, poll again at once
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)
 
