@@ -68,6 +68,9 @@ from visavis.turns.floor import FloorTaking
 from visavis.turns.overlap import OverlapClassifier
 from visavis.turns.settings import PAUSE_SENSITIVITY_PATIENCE, TurnSettings
 
+#: Reply ids of the agent's vocal backchannels ("bc1", "bc2", ...); replies are "r1", "r2", ...
+BACKCHANNEL_IDS = "bc"
+
 
 class AudioSource(Protocol):
     """Microphone audio: 16 kHz mono chunks, delivered when they have been captured."""
@@ -290,6 +293,8 @@ class Conversation:
                 if latency is not None:
                     self.timeline.emit(latency)
             elif isinstance(event, ReplicaStoppedSpeaking):
+                if event.reply_id.startswith(BACKCHANNEL_IDS):
+                    continue  # our "mm-hm" says nothing about what the user heard of a reply
                 self._heard_reply = event.heard_text if event.interrupted else None
                 if self._mind_done and not self.playout.busy:
                     self.end("completed")
@@ -303,7 +308,7 @@ class Conversation:
     async def _backchannel_now(self) -> None:
         """A soft "mm-hm" in the user's pause (the face nods on the decision itself)."""
         if self.settings.turns.vocal_backchannel and not self.playout.busy:
-            await self.speaker.backchannel(f"bc{next(self._backchannel_ids)}")
+            await self.speaker.backchannel(f"{BACKCHANNEL_IDS}{next(self._backchannel_ids)}")
 
     async def _speculate(self) -> _Speculation:
         version = self._mind_version
