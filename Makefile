@@ -76,6 +76,7 @@ bench: setup
 	$(PY) bench/turns/run.py
 	$(PY) bench/barge_in.py
 	$(PY) bench/guardrails.py
+	$(PY) bench/grounding.py
 
 # The pictures and the sample call in docs/ (linked from the README).
 media: setup
