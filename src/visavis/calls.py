@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from visavis.conversation import (
-    AudioSource,
     Conversation,
     ConversationResult,
     ConversationSettings,
@@ -29,7 +28,7 @@ from visavis.perception.kit import PerceptionKit
 from visavis.perception.layer import PerceptionLayer
 from visavis.runtime.clock import Clock, ClockKind, make_clock
 from visavis.runtime.events import BaseEvent, TurnLatency, Utterance
-from visavis.runtime.media import VideoFrame
+from visavis.runtime.media import AudioSource, VideoFrame
 from visavis.runtime.timeline import Timeline
 from visavis.speech.playout import AudioSink
 from visavis.transport.simulated import CallRecorder

@@ -25,7 +25,7 @@ import itertools
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from visavis.mind.base import Mind, ReplyPlan
 from visavis.perception.kit import PerceptionKit
@@ -54,7 +54,7 @@ from visavis.runtime.events import (
     Utterance,
 )
 from visavis.runtime.latency import LatencyLedger, PendingLatency
-from visavis.runtime.media import AudioChunk, VideoFrame
+from visavis.runtime.media import AudioSource, VideoFrame
 from visavis.runtime.tasks import TaskOwner, cancel_and_wait
 from visavis.runtime.timeline import Timeline
 from visavis.speech.asr.base import SpeechRecognizer
@@ -66,16 +66,10 @@ from visavis.speech.vad import VoiceActivityDetector
 from visavis.turns.end_of_turn import TurnCompleteness, live_end_of_turn
 from visavis.turns.floor import FloorTaking
 from visavis.turns.overlap import OverlapClassifier
-from visavis.turns.settings import PAUSE_SENSITIVITY_PATIENCE, TurnSettings
+from visavis.turns.settings import TurnSettings
 
 #: Reply ids of the agent's vocal backchannels ("bc1", "bc2", ...); replies are "r1", "r2", ...
 BACKCHANNEL_IDS = "bc"
-
-
-class AudioSource(Protocol):
-    """Microphone audio: 16 kHz mono chunks, delivered when they have been captured."""
-
-    def chunks(self) -> AsyncIterator[AudioChunk]: ...
 
 
 @dataclass
@@ -225,13 +219,6 @@ class Conversation:
         ``.overwrite_llm_context``, ``.append_llm_context``, ``.sensitivity``)."""
         self.timeline.emit(event)
 
-    def _apply_sensitivity(self, event: Sensitivity) -> None:
-        turns = self.turns.settings
-        if event.participant_pause_sensitivity is not None:
-            turns.set_patience(PAUSE_SENSITIVITY_PATIENCE[event.participant_pause_sensitivity])
-        if event.participant_interrupt_sensitivity is not None:
-            turns.set_interruptibility(event.participant_interrupt_sensitivity)
-
     def end(self, reason: str) -> None:
         self._end_reason = reason
         self._done.set()
@@ -283,7 +270,9 @@ class Conversation:
             elif isinstance(event, Echo):
                 await self._say(ReplyPlan(sentences=[event.text]), commit=False)
             elif isinstance(event, Sensitivity):
-                self._apply_sensitivity(event)
+                self.turns.settings.apply_sensitivity(
+                    event.participant_pause_sensitivity, event.participant_interrupt_sensitivity
+                )
             elif isinstance(event, OverwriteContext):
                 self.context = event.context
             elif isinstance(event, AppendContext):

@@ -7,8 +7,10 @@ raises ``AudioFormatError`` with what was wrong.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import soundfile
@@ -118,3 +120,9 @@ def rms(samples: np.ndarray) -> float:
     if len(samples) == 0:
         return 0.0
     return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
+
+
+class AudioSource(Protocol):
+    """Microphone audio: 16 kHz mono chunks, delivered when they have been captured."""
+
+    def chunks(self) -> AsyncIterator[AudioChunk]: ...

@@ -60,6 +60,14 @@ class TurnSettings:
         self.end_of_turn_threshold = PATIENCE_THRESHOLD[level]
         self.end_of_turn_silence = PATIENCE_SILENCE[level]
 
+    def apply_sensitivity(self, pause: Level | None, interrupt: Level | None) -> None:
+        """``conversation.sensitivity``: pause sensitivity is patience the other way round;
+        interrupt sensitivity maps onto interruptibility level for level."""
+        if pause is not None:
+            self.set_patience(PAUSE_SENSITIVITY_PATIENCE[pause])
+        if interrupt is not None:
+            self.set_interruptibility(interrupt)
+
     def set_interruptibility(self, level: Level) -> None:
         """``replica_interruptibility``: high stops at any speech over it, without judging it;
         medium pauses at once and judges; low pauses only after ``INTERRUPT_DELAY`` of speech."""
