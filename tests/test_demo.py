@@ -13,7 +13,12 @@ import soundfile
 from visavis.demo import cut_ins, run_demo
 from visavis.runtime.events import (
     Escalation,
+    FollowUpItem,
+    GuardrailTriggered,
     Interrupt,
+    KnowledgeRetrieved,
+    MemoryRecalled,
+    MemoryStored,
     PlaybackPaused,
     ReplicaStoppedSpeaking,
     TurnDecision,
@@ -24,7 +29,17 @@ from visavis.runtime.timeline import read_jsonl
 
 pytestmark = pytest.mark.slow
 
-SCENARIOS = ["adherent_books", "missed_doses", "red_flag", "hesitant", "interrupter"]
+SCENARIOS = [
+    "adherent_books",
+    "missed_doses",
+    "red_flag",
+    "hesitant",
+    "interrupter",
+    "asks_questions",
+    # In this order: the second call recalls what the first one remembered.
+    "dizzy_first",
+    "dizzy_second",
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +50,13 @@ def calls(engines, tmp_path_factory):
     # One call also renders its video (the slowest part); the others are about the voice.
     return {
         name: asyncio.run(
-            run_demo(name, out / name, engines=engines, video=name == "adherent_books")
+            run_demo(
+                name,
+                out / name,
+                engines=engines,
+                video=name == "adherent_books",
+                memory_dir=out / "memory",
+            )
         )
         for name in SCENARIOS
     }
@@ -175,3 +196,27 @@ def test_the_demo_writes_a_lip_synced_video_of_the_call(calls):
     audio, rate = soundfile.read(str(result.out_dir / "call.wav"), dtype="float32")
     # The mouth moves with the voice (the offset itself is measured in bench/lipsync.py).
     assert abs(lipsync_offset_ms(result.video.mouth, audio[:, 1], rate)) <= 80
+
+
+def test_questions_are_answered_from_the_documents_or_passed_on(calls):
+    events = read_jsonl(calls["asks_questions"].out_dir / "timeline.jsonl")
+    retrieved = [e for e in events if isinstance(e, KnowledgeRetrieved)]
+    answered = [e for e in retrieved if e.answered]
+    assert answered and "salt" in answered[0].query
+    assert answered[0].citations[0].heading.endswith("Low-salt diet")
+    assert "2,000 mg" in answered[0].answer
+    [item] = [e for e in events if isinstance(e, FollowUpItem)]
+    assert "flu shot" in item.text
+    [hit] = [e for e in events if isinstance(e, GuardrailTriggered)]
+    assert hit.kind == "prompt_injection"
+
+
+def test_the_second_call_asks_about_what_the_first_one_remembered(calls):
+    first = read_jsonl(calls["dizzy_first"].out_dir / "timeline.jsonl")
+    [stored] = [e for e in first if isinstance(e, MemoryStored)]
+    assert any("dizziness" in item["text"] for item in stored.items)
+    second = read_jsonl(calls["dizzy_second"].out_dir / "timeline.jsonl")
+    [recalled] = [e for e in second if isinstance(e, MemoryRecalled)]
+    assert recalled.memory_stores == ["maria-lopez"]
+    said = [e.speech for e in second if isinstance(e, Utterance) and e.role == "replica"]
+    assert any("Last time we spoke, you mentioned dizziness" in s for s in said)

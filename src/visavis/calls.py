@@ -22,12 +22,14 @@ from visavis.conversation import (
     ConversationSettings,
 )
 from visavis.engines import Engines
-from visavis.mind import ObjectivesMind, load_flagship_mind
+from visavis.mind.build import MindConfig, build_mind
+from visavis.mind.grounded import GroundedMind
+from visavis.mind.memory import memories_from_call
 from visavis.paths import POST_DISCHARGE_DIR
 from visavis.perception.kit import PerceptionKit
 from visavis.perception.layer import PerceptionLayer
 from visavis.runtime.clock import Clock, ClockKind, make_clock
-from visavis.runtime.events import BaseEvent, TurnLatency, Utterance
+from visavis.runtime.events import BaseEvent, MemoryStored, TurnLatency, Utterance
 from visavis.runtime.media import AudioSource, VideoFrame
 from visavis.runtime.timeline import Timeline
 from visavis.speech.playout import AudioSink
@@ -84,8 +86,10 @@ class CallSession:
         extra_outcome: dict[str, Any] | None = None,
         turns: TurnSettings | None = None,
         camera: AsyncIterator[VideoFrame] | None = None,
+        mind_config: MindConfig | None = None,
     ) -> CallRecord:
-        """Run the flagship conversation until it ends, then write the call's files."""
+        """Run the flagship conversation until it ends, remember it (when ``mind_config``
+        names memory stores), then write the call's files."""
         conversation, mind = flagship_conversation(
             patient_id=patient_id,
             call_dir=self.out_dir,
@@ -103,12 +107,19 @@ class CallSession:
                 turns=turns or TurnSettings(),
             ),
             camera=camera,
+            mind_config=mind_config,
         )
         self.avatar = mind.persona.default_avatar
         started = time.perf_counter()
         result = await conversation.run()
         events = self.timeline.events
         outcome = call_outcome(result, events, patient_id, started, extra_outcome)
+        stored = remember_call(mind_config, outcome, conversation_id, self.today)
+        if stored is not None:
+            self.timeline.emit(stored)
+        close = getattr(mind, "close", None)
+        if callable(close):
+            close()
         self.write(outcome)
         return CallRecord(outcome, result.reason, result.duration, self.out_dir, list(events))
 
@@ -137,12 +148,13 @@ def flagship_conversation(
     settings: ConversationSettings,
     perception: PerceptionKit | None = None,
     camera: AsyncIterator[VideoFrame] | None = None,
-) -> tuple[Conversation, ObjectivesMind]:
-    """The post-discharge conversation for one patient (and its mind, for the persona), with
-    its clinic database in ``call_dir``; ``camera`` is the caller's video, if any."""
-    db_path = call_dir / "clinic.sqlite3"
-    db_path.unlink(missing_ok=True)
-    mind = load_flagship_mind(patient_id, db_path, today, POST_DISCHARGE_DIR)
+    mind_config: MindConfig | None = None,
+    mind: GroundedMind | None = None,
+) -> tuple[Conversation, GroundedMind]:
+    """The post-discharge conversation for one patient (and its mind, for the persona);
+    ``camera`` is the caller's video, if any; ``mind``: built by ``call_mind`` (off the event
+    loop, as a server does), else built here from ``mind_config``."""
+    mind = mind or call_mind(patient_id, call_dir, today, mind_config)
     conversation = Conversation(
         clock=clock,
         timeline=timeline,
@@ -161,6 +173,31 @@ def flagship_conversation(
         camera=camera,
     )
     return conversation, mind
+
+
+def call_mind(
+    patient_id: str, call_dir: Path, today: date, config: MindConfig | None = None
+) -> GroundedMind:
+    """The mind of one flagship call, its clinic database in ``call_dir``. Blocking (documents
+    are embedded, memory is read): a server calls it on a thread."""
+    db_path = call_dir / "clinic.sqlite3"
+    db_path.unlink(missing_ok=True)
+    return build_mind(patient_id, db_path, today, config, POST_DISCHARGE_DIR)
+
+
+def remember_call(
+    config: MindConfig | None, outcome: dict[str, Any], conversation_id: str, day: date
+) -> MemoryStored | None:
+    """Write what the call leaves in the person's memory stores, if it was given any; the
+    event to record on the timeline. Blocking (a database write)."""
+    if config is None or config.memory is None or not config.memory_stores:
+        return None
+    items = memories_from_call(outcome, day)
+    if items:
+        config.memory.remember(config.memory_stores, items, conversation_id)
+    return MemoryStored(
+        memory_stores=list(config.memory_stores), items=[i.as_dict() for i in items]
+    )
 
 
 def call_outcome(

@@ -74,6 +74,7 @@ def _demo(args: argparse.Namespace) -> int:
                 video=not args.no_video,
                 avatar=args.avatar,
                 on_progress=progress.note,
+                memory_dir=Path(args.memory),
             )
         )
     summary = {k: result.outcome.get(k) for k in ("escalated", "follow_up_booked", "end_reason")}
@@ -198,6 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--scenarios", help="a scenario YAML file (default: the flagship's)")
     demo.add_argument("--svg", help="also save the terminal view of the call as an SVG file")
     demo.add_argument("--no-video", action="store_true", help="do not render call.mp4")
+    demo.add_argument(
+        "--memory",
+        default="out/memory",
+        help="folder of the patients' memory stores (a SQLite file) for scenarios with a "
+        "memory_store: run dizzy_first, then dizzy_second (default out/memory)",
+    )
     demo.add_argument("--avatar", help="avatar for call.mp4 (default: the persona's)")
     _call_options(demo, "out/demo")
     demo.set_defaults(func=_demo)

@@ -23,9 +23,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from visavis.mind.base import Mind, ReplyPlan
 from visavis.perception.kit import PerceptionKit
@@ -68,6 +68,7 @@ from visavis.turns.floor import FloorTaking
 from visavis.turns.overlap import OverlapClassifier
 from visavis.turns.settings import TurnSettings
 
+T = TypeVar("T")
 #: Reply ids of the agent's vocal backchannels ("bc1", "bc2", ...); replies are "r1", "r2", ...
 BACKCHANNEL_IDS = "bc"
 
@@ -202,7 +203,7 @@ class Conversation:
             self.tasks.start(self.perception.watch(self.camera), "camera")
         self.tasks.start(self._react(), "react")
         self.tasks.start(self._deadline(), "deadline")
-        greeting = self.mind.greet()
+        greeting = await self._think(self.mind.greet)
         greeting.interruptible = greeting.interruptible and s.turns.interruptible_greeting
         self.tasks.start(self._say(greeting), "greet")
         try:
@@ -262,11 +263,11 @@ class Conversation:
             elif isinstance(event, TurnDecision) and event.action == "respond":
                 if event.reason == "reprompt":
                     if not self._mind_done:
-                        await self._say(self.mind.reprompt())
+                        await self._say(await self._think(self.mind.reprompt))
                 else:
                     await self._respond_to_turn(event)
             elif isinstance(event, Respond):
-                await self._say(self.mind.plan(event.text, None))
+                await self._say(await self._think(self.mind.plan, event.text, None))
             elif isinstance(event, Echo):
                 await self._say(ReplyPlan(sentences=[event.text]), commit=False)
             elif isinstance(event, Sensitivity):
@@ -287,6 +288,12 @@ class Conversation:
                 self._heard_reply = event.heard_text if event.interrupted else None
                 if self._mind_done and not self.playout.busy:
                     self.end("completed")
+
+    async def _think(self, step: Callable[..., T], *args: Any) -> T:
+        """A mind step; one that waits on the network (an LLM) runs off the event loop."""
+        if getattr(self.mind, "blocking", False):
+            return await self.clock.run_blocking(step, *args)
+        return step(*args)
 
     async def _discard_speculation(self) -> None:
         if self._speculation is not None:
@@ -310,7 +317,7 @@ class Conversation:
             return _Speculation(final=None, mind_version=version)
         started = time.perf_counter()
         seen = self.perception.turn_summary(final.start, final.end, final.text)
-        plan = self.mind.plan(final.text, self._heard_reply, seen)
+        plan = await self._think(self.mind.plan, final.text, self._heard_reply, seen)
         reply_ms = (time.perf_counter() - started) * 1000.0
         first = await self.speaker.synthesize(plan.sentences[0]) if plan.sentences else None
         self.timeline.emit(TurnSpeculation(phase="ready", text=final.text))
@@ -326,7 +333,9 @@ class Conversation:
         self.timeline.emit(TurnSpeculation(phase="used", text=spec.final.text))
         if spec.mind_version != self._mind_version:
             # Something was committed meanwhile (a re-prompt, an inbound event): plan afresh.
-            spec.plan = self.mind.plan(spec.final.text, self._heard_reply, spec.seen)
+            spec.plan = await self._think(
+                self.mind.plan, spec.final.text, self._heard_reply, spec.seen
+            )
             spec.first = None
         if self.playout.busy and self.playout.backchannel:
             await self.speaker.interrupt()  # our own "mm-hm" gives way to the answer
@@ -374,7 +383,7 @@ class Conversation:
             await self.playout.wait_idle()
         sentences = list(plan.sentences)
         if commit:
-            result = self.mind.commit(plan)
+            result = await self._think(self.mind.commit, plan)
             self._mind_version += 1
             for event in result.events:
                 self.timeline.emit(event)

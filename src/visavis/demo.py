@@ -19,12 +19,14 @@ from typing import Any
 from visavis.calls import CallSession
 from visavis.engines import Engines, load_engines
 from visavis.face import DEFAULT_AVATAR, VideoStats, write_call_video
+from visavis.mind.build import MindConfig
 from visavis.paths import SCENARIOS_FILE
 from visavis.runtime.clock import ClockKind
 from visavis.runtime.events import BaseEvent, ReplicaStoppedSpeaking, TurnDecision, TurnLatency
 from visavis.sim.camera import PatientCamera
 from visavis.sim.patient import SimulatedPatient
 from visavis.sim.scenarios import Scenario, get_scenario, load_scenarios
+from visavis.store.recall import StoredMemory
 from visavis.transport.simulated import SimulatedLine
 from visavis.turns.settings import TurnSettings
 
@@ -60,9 +62,18 @@ async def run_demo(
     video: bool = True,
     avatar: str | None = None,
     on_progress: Callable[[str], None] | None = None,
+    memory_dir: Path | None = None,
+    mind_config: MindConfig | None = None,
 ) -> DemoResult:
-    """Run one scenario end to end and write its files into ``out_dir``."""
+    """Run one scenario end to end and write its files into ``out_dir``. A scenario with a
+    ``memory_store`` recalls from and remembers into ``memory_dir`` (a local SQLite file);
+    ``mind_config``: an LLM, other documents (default: the embedded engine and the example's
+    documents)."""
     scenario = get_scenario(scenarios_path, scenario_name)
+    mind_config = mind_config or MindConfig()
+    if scenario.memory_store and memory_dir is not None:
+        mind_config.memory = StoredMemory.local(memory_dir)
+        mind_config.memory_stores = [scenario.memory_store]
     if turns is None and scenario.turn_taking_patience is not None:
         turns = TurnSettings()
         turns.set_patience(scenario.turn_taking_patience)
@@ -89,6 +100,7 @@ async def run_demo(
             turns=turns,
             extra_outcome={"scenario": scenario_name},
             camera=camera.frames(session.clock, max_call_duration) if camera else None,
+            mind_config=mind_config,
         )
     finally:
         patient.hung_up = True

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from bench.grounding import Score, answerable, load_kb, load_questions, report, score
+from bench.grounding import (
+    Score,
+    answerable,
+    correct_answer,
+    load_kb,
+    load_questions,
+    report,
+    score,
+    split,
+)
 
 
 def test_question_set_is_well_formed() -> None:
@@ -18,8 +27,15 @@ def test_question_set_is_well_formed() -> None:
         assert q["text"].strip()
         if answerable(q):
             assert q["expected_heading"] in headings, q
+            # The expected facts are the document's own words, in the expected section.
+            section = " ".join(
+                c.text for c in kb.chunks if (c.heading or name) == q["expected_heading"]
+            ).lower()
+            assert q["answer_keywords"], q
+            assert all(k.lower() in section for k in q["answer_keywords"]), q
         else:
             assert q["answerable"] is False and "expected_heading" not in q, q
+            assert "answer_keywords" not in q, q
     # Every section of the leaflet (bar the title's preamble) is asked about at least once.
     assert headings - {q["expected_heading"] for q in answerable_ones} <= {name}
 
@@ -64,4 +80,23 @@ def test_report_lists_the_strategies_and_failures() -> None:
     result.misses.append(("q", "A", []))
     text = report([result])
     assert text.startswith("## Grounding")
-    assert "| speed | 0/1 (0%) |" in text and "missed (speed): 'q'" in text
+    assert "| speed | 0/1 (0%) | 0/1 (0%) |" in text and "missed (speed): 'q'" in text
+
+
+def test_answer_accuracy_needs_the_keywords_and_the_citation() -> None:
+    q = {"text": "q", "expected_heading": "A", "answer_keywords": ["40 mg", "morning"]}
+    assert correct_answer(q, "Your notes say: Take 40 mg in the Morning.", ["A"])
+    assert not correct_answer(q, "Your notes say: Take 40 mg.", ["A"])  # a fact missing
+    assert not correct_answer(q, "Your notes say: Take 40 mg in the morning.", ["B"])
+    assert not correct_answer(q, None, [])  # a refusal is not an answer
+    answers = {"q": ("Take 40 mg in the morning.", ["A"])}
+    result = score([q], lambda text, k, s: ["A"], "speed", answer=lambda t, s: answers[t])
+    assert (result.answered, result.accuracy, result.wrong_answers) == (1, 1.0, [])
+
+
+def test_split_is_half_and_half_and_disjoint() -> None:
+    _, questions = load_questions()
+    tuning, held_out = split(questions)
+    assert len(tuning) + len(held_out) == len(questions)
+    assert not {q["text"] for q in tuning} & {q["text"] for q in held_out}
+    assert sum(not answerable(q) for q in held_out) >= 10

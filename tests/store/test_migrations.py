@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from visavis.store import Base, Store
 from visavis.store.db import alembic_config, current_revision, head_revision, migrate
@@ -53,13 +53,13 @@ def test_upgrading_from_the_first_revision_keeps_its_rows(db_url: str) -> None:
     store = Store(db_url)
     migrate(store.engine, "0001_initial")
     assert "objectives" not in inspect(store.engine).get_table_names()
-    conversation = store.create_conversation("tenant-a", conversation_name="old")
-    persona = store.create_persona("tenant-a", "old persona", objectives_id="o1")
+    # Rows as the 0001 schema has them (today's models have columns it lacks).
+    conversation, persona = _old_rows(store)
 
     store.migrate()
     assert current_revision(store.engine) == head_revision()
-    assert store.get_conversation("tenant-a", conversation.conversation_id).conversation_name
-    assert store.get_persona("tenant-a", persona.persona_id).objectives_id == "o1"
+    assert store.get_conversation("tenant-a", conversation).conversation_name
+    assert store.get_persona("tenant-a", persona).objectives_id == "o1"
     objectives = store.create_objectives("tenant-a", [{"objective_name": "x"}])
     assert store.get_objectives("tenant-a", objectives.objectives_id).data == [
         {"objective_name": "x"}
@@ -72,7 +72,34 @@ def test_upgrading_from_the_first_revision_keeps_its_rows(db_url: str) -> None:
         command.downgrade(cfg, "0001_initial")
     tables = set(inspect(store.engine).get_table_names())
     assert not tables & {"objectives", "guardrails", "deployment_settings"}
-    assert store.get_persona("tenant-a", persona.persona_id).persona_name == "old persona"
+    with store.engine.connect() as connection:
+        name = connection.execute(
+            text("SELECT persona_name FROM personas WHERE persona_id = :p"), {"p": persona}
+        ).scalar()
+    assert name == "old persona"
     store.migrate()  # and up again
     assert store.list_objectives("tenant-a") == []
     store.dispose()
+
+
+def _old_rows(store: Store) -> tuple[str, str]:
+    """A conversation and a persona written with only the columns revision 0001 created."""
+    now = store.clock()
+    with store.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO conversations (conversation_id, tenant_id, conversation_name, "
+                "properties, status, created_at) VALUES ('cold', 'tenant-a', 'old', '{}', "
+                "'active', :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO personas (persona_id, tenant_id, persona_name, layers, objectives_id, "
+                "guardrail_ids, document_ids, created_at) VALUES ('pold', 'tenant-a', "
+                "'old persona', '{}', 'o1', '[]', '[]', :now)"
+            ),
+            {"now": now},
+        )
+    return "cold", "pold"

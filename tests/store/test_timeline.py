@@ -81,6 +81,32 @@ def one_of_each() -> list[ev.BaseEvent]:
         ev.ToolResult(tool_call_id="t1", name="book_slot", result={"ok": True}, error="late"),
         ev.Escalation(reason="chest pain", severity="routine", evidence="it hurts"),
         ev.CallCompleted(outcome={"escalated": True}),
+        ev.KnowledgeRetrieved(
+            query="how much salt?",
+            strategy="balanced",
+            answered=True,
+            citations=[
+                ev.Citation(
+                    document_id="d1",
+                    document_name="Instructions",
+                    heading="Diet",
+                    chunk_id="c1",
+                    score=0.8,
+                )
+            ],
+            answer="Less than 2,000 mg a day.",
+        ),
+        ev.GuardrailTriggered(
+            guardrail_name="prompt_injection",
+            kind="prompt_injection",
+            direction="input",
+            reason="asked to ignore instructions",
+            evidence="ignore your instructions",
+            safe_reply="Shall we carry on?",
+        ),
+        ev.FollowUpItem(text="Can I get my flu shot?", reason="not in the documents"),
+        ev.MemoryRecalled(memory_stores=["p-1"], items=[{"kind": "fact", "text": "dizzy"}]),
+        ev.MemoryStored(memory_stores=["p-1"], items=[{"kind": "summary", "text": "fine"}]),
         ev.ConversationEnded(reason="completed", duration=42.125),
     ]
 

@@ -16,22 +16,22 @@ from typing import TYPE_CHECKING, Any
 from visavis.mind.actions import ActionRunner
 from visavis.mind.base import CommitResult, ReplyPlan
 from visavis.mind.conditions import parse_condition
-from visavis.mind.errors import ObjectivesError
+from visavis.mind.engine_config import check_phrasing
+from visavis.mind.escalation import escalate_if_needed
 from visavis.mind.interpret import Situation, read
 from visavis.mind.objectives import Objective, ObjectiveSet
 from visavis.mind.patients import Patient
 from visavis.mind.persona import Persona, render
+from visavis.mind.progress import restore
 from visavis.mind.state import CallState
 from visavis.mind.tools.base import Tool
 from visavis.mind.turn import Turn, question_heard
 from visavis.mind.understanding.repeat import asks_to_repeat
-from visavis.mind.understanding.symptoms import analyse, labels
+from visavis.mind.understanding.text import spoken_list
+from visavis.runtime.events import BaseEvent
 
 if TYPE_CHECKING:
     from visavis.perception.summary import TurnPerception
-from visavis.runtime.events import (
-    BaseEvent,
-)
 
 FIND_SLOTS = "find_follow_up_slots"
 _IDENTITY_KINDS = ("identity_name", "date_of_birth")
@@ -51,25 +51,11 @@ class ObjectivesMind:
     ) -> None:
         self.persona, self.objectives, self.patient = persona, objectives, patient
         self.tools, self.today = tools, today
-        self._check_phrasing(objectives_source)
+        check_phrasing(persona, objectives, objectives_source)
         self._state = CallState()
         self._actions = ActionRunner(self)
-
-    def _check_phrasing(self, source: Path | str) -> None:
-        problems = []
-        for o in self.objectives.data:
-            for var, spec in o.variables.items():
-                where = f"{o.objective_name}.variables.{var}"
-                if spec.ask not in self.persona.questions:
-                    problems.append(f"{where}.ask: persona has no question {spec.ask!r}")
-                if spec.clarify and spec.clarify not in self.persona.clarifications:
-                    problems.append(
-                        f"{where}.clarify: persona has no clarification {spec.clarify!r}"
-                    )
-            if o.say and o.say not in type(self.persona.phrasing).model_fields:
-                problems.append(f"{o.objective_name}.say: persona has no phrasing {o.say!r}")
-        if problems:
-            raise ObjectivesError(source, problems)
+        #: What memory recalled from earlier calls ({remembered} in ``<question>_recalled``).
+        self.remembered = ""
 
     # --- the Mind interface ------------------------------------------------------------------
 
@@ -91,7 +77,7 @@ class ObjectivesMind:
         if s.done:
             return turn.plan(user_text)
         s.turn += 1
-        if self._escalate_if_needed(turn, user_text):
+        if escalate_if_needed(turn, user_text, self.objectives, self.persona.phrasing):
             return turn.plan(user_text, emotion="concerned")
         if s.awaiting_confirmation:
             turn.say(self.persona.phrasing.waiting)
@@ -127,6 +113,19 @@ class ObjectivesMind:
         result.done = self._state.done
         return result
 
+    def resume(self, completed: list[str], values: dict[str, dict[str, Any]]) -> ReplyPlan:
+        """Start from progress made elsewhere (an LLM mind that failed; see ``progress``):
+        activate the next objective and ask its next question. Commit instead of ``greet``."""
+        turn = self._turn()
+        name, ends = restore(self.objectives, turn.state, completed, values)
+        s = turn.state
+        if name is not None:
+            self._activate(turn, name)
+            self._ask_next(turn)
+        elif not s.done:
+            self._finish(turn, None if ends else self.persona.phrasing.closing)
+        return turn.plan(None)
+
     def confirm_objective(self, name: str) -> list[BaseEvent]:
         """The application confirms a manual objective; the next question is spoken by the
         next ``reprompt()`` (or answered around by the next user turn)."""
@@ -141,6 +140,17 @@ class ObjectivesMind:
         turn.state.unspoken = turn.sentences
         plan = turn.plan(None)
         return self.commit(plan).events
+
+    def remember(self, remembered: str) -> None:
+        """Earlier calls' symptoms: a persona question ``<key>_recalled`` asks after them."""
+        self.remembered = remembered
+
+    def pending_question(self) -> list[str]:
+        """The question awaiting the user's answer ([] when none)."""
+        return list(self._state.question) if self._state.pending_var else []
+
+    def template_context(self) -> dict[str, str]:
+        return self._context()
 
     @property
     def done(self) -> bool:
@@ -180,7 +190,7 @@ class ObjectivesMind:
             "organisation": self.persona.organisation,
             "first_name": p.first_name,
             "patient_name": p.full_name,
-            "medications": _spoken_list(meds),
+            "medications": spoken_list(meds),
             "care_team": p.care_team.name,
             "care_team_phone": p.care_team.phone,
             "minutes": str(self.persona.escalation_callback_minutes),
@@ -190,6 +200,8 @@ class ObjectivesMind:
             "slot": "",
             "missing": "",
             "symptoms": "",
+            "answer": "",
+            "remembered": self.remembered,
         }
 
     def _answer(
@@ -237,7 +249,7 @@ class ObjectivesMind:
             turn.say(
                 template,
                 question=" ".join(s.question),
-                missing=_spoken_list(s.hint.get("missing", [])),
+                missing=spoken_list(s.hint.get("missing", [])),
                 **self._slot_words(s),
             )
             return
@@ -286,7 +298,11 @@ class ObjectivesMind:
                         values[var] = None
                         continue
                     return
-                s.question = render(self.persona.questions[spec.ask], turn.context)
+                recalled = f"{spec.ask}_recalled"
+                key = (
+                    recalled if self.remembered and recalled in self.persona.questions else spec.ask
+                )
+                s.question = render(self.persona.questions[key], turn.context)
                 turn.say(s.question)
                 return
             s.pending_var = None
@@ -359,44 +375,3 @@ class ObjectivesMind:
         offered = s.hint.get("offered", [])
         labels_ = [o["label"] for o in offered] + ["", ""]
         return {"slot_1": labels_[0], "slot_2": labels_[1] or labels_[0]}
-
-    def _escalate_if_needed(self, turn: Turn, text: str) -> bool:
-        s = turn.state
-        if s.escalated:
-            return False
-        report = analyse(text)
-        pending_kind = (
-            self.objectives.get(s.active).variables[s.pending_var].understand
-            if s.active and s.pending_var
-            else None
-        )
-        worsening = report.worsening and (bool(report.symptoms) or pending_kind == "symptoms")
-        if not report.red_flags and not worsening:
-            return False
-        severity = "urgent" if report.red_flags else "routine"
-        named = labels(report.red_flags or report.symptoms)
-        s.escalated = True
-        s.escalation_reason = (
-            f"red flag: {', '.join(named)}"
-            if report.red_flags
-            else f"worsening symptoms: {', '.join(named) or text.strip()}"
-        )
-        if pending_kind == "symptoms" and s.active and s.pending_var:
-            s.values[s.active][s.pending_var] = report.symptoms
-        turn.act(
-            "escalate",
-            reason=s.escalation_reason,
-            severity=severity,
-            evidence=report.evidence or text.strip(),
-        )
-        turn.say(self.persona.phrasing.escalating, symptoms=_spoken_list(named))
-        turn.say(self.persona.phrasing.closing_escalated)
-        s.done, s.pending_var, s.question = True, None, []
-        turn.act("call_completed")
-        return True
-
-
-def _spoken_list(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -41,6 +41,8 @@ PLACEHOLDERS = frozenset(
         "minutes",
         "care_team",
         "care_team_phone",
+        "answer",
+        "remembered",
     }
 )
 
@@ -76,6 +78,18 @@ class Phrasing(BaseModel):
     booking_none: Template
     #: A question the engine cannot answer: it is passed to the care team.
     care_team_will_answer: Template
+    #: A question the care team's documents answer ({answer}: their sentences, quoted with
+    #: the document's name: "Your discharge instructions say: ...").
+    from_documents: Template = Field(default_factory=lambda: ["{answer}"])
+    #: A question nothing in the documents answers: never guess, pass it on.
+    not_in_documents: Template = Field(
+        default_factory=lambda: [
+            "I'm not sure about that, and I don't want to guess.",
+            "I'll pass your question to your care team so they can get back to you.",
+        ]
+    )
+    #: Back to the question the patient's own question interrupted ({question}).
+    back_to_question: Template = Field(default_factory=lambda: ["Now, {question}"])
     closing: Template
     closing_escalated: Template
     closing_unverified: Template

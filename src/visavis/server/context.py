@@ -19,7 +19,7 @@ from fastapi import Request
 from sqlalchemy.pool import StaticPool
 
 from visavis.engines import Engines
-from visavis.runtime.events import PerceptionAnalysis, Utterance
+from visavis.runtime.events import BaseEvent, PerceptionAnalysis, Utterance
 from visavis.server.auth import (
     JOIN_TOKEN_HEADER,
     JOIN_TOKEN_PARAM,
@@ -266,15 +266,31 @@ class ServerContext:
         if analysis is not None:
             await self._notify(record, "application.perception_analysis", {"analysis": analysis})
 
-    async def _notify(
-        self, record: ConversationRecord, event_type: str, properties: dict[str, Any]
+    async def call_event(
+        self, record: ConversationRecord, event: BaseEvent, url: str | None
     ) -> None:
-        url = record.request.callback_url
+        """A guardrail hit, an objective completed, a follow-up item or an escalation, as an
+        ``application.*`` webhook to the conversation's callback and to ``url`` (the
+        guardrail's or objective's own callback), once each."""
+        event_type = "application." + event.type.removeprefix("conversation.").replace(".", "_")
+        properties = event.properties()
+        await self._notify(record, event_type, properties)
+        if url and url != str(record.request.callback_url or ""):
+            await self._notify(record, event_type, properties, url=url)
+
+    async def _notify(
+        self,
+        record: ConversationRecord,
+        event_type: str,
+        properties: dict[str, Any],
+        url: str | None = None,
+    ) -> None:
+        url = url or (str(record.request.callback_url) if record.request.callback_url else None)
         if url is None:
             return
         try:
             await asyncio.to_thread(
-                self.webhooks.notify, str(url), record.conversation_id, event_type, properties
+                self.webhooks.notify, url, record.conversation_id, event_type, properties
             )
         except Exception:
             # The call itself must not fail over a webhook; the outbox retries what it holds.

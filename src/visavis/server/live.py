@@ -30,12 +30,18 @@ from typing import Any, Protocol
 from aiortc import RTCConfiguration, RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
-from visavis.calls import call_outcome, flagship_conversation
+from visavis.calls import call_mind, call_outcome, flagship_conversation, remember_call
 from visavis.conversation import Conversation, ConversationSettings
 from visavis.engines import Engines
-from visavis.mind.persona import literal_template
+from visavis.mind.build import MindConfig
 from visavis.runtime.clock import Clock, make_clock
-from visavis.runtime.events import BaseEvent
+from visavis.runtime.events import (
+    BaseEvent,
+    Escalation,
+    FollowUpItem,
+    GuardrailTriggered,
+    ObjectiveCompleted,
+)
 from visavis.runtime.timeline import Timeline
 from visavis.server.events import EventHub
 from visavis.server.registry import ConversationRecord, ConversationRegistry
@@ -46,6 +52,8 @@ from visavis.transport.webrtc import AgentAudioTrack, AvatarVideoTrack, WebRTCAu
 log = logging.getLogger(__name__)
 
 EVENTS_CHANNEL = "events"
+#: Timeline events that are also webhooks (``application.*``) while the call runs.
+MIND_WEBHOOK_EVENTS = (GuardrailTriggered, ObjectiveCompleted, FollowUpItem, Escalation)
 
 
 class OfferError(ValueError):
@@ -83,6 +91,10 @@ class CallHooks(Protocol):
 
     async def call_ended(self, record: ConversationRecord) -> None: ...
 
+    async def call_event(
+        self, record: ConversationRecord, event: BaseEvent, url: str | None
+    ) -> None: ...
+
 
 class LiveCall:
     """The WebRTC side and the conversation of one call; create and use on the event loop."""
@@ -118,6 +130,8 @@ class LiveCall:
         self._connected = asyncio.Event()
         self._stop_reason: str | None = None
         self._stopped = asyncio.Event()
+        self._callbacks: dict[str, str] = {}
+        self._hook_tasks: set[asyncio.Task[None]] = set()
         self.task: asyncio.Task[None] | None = None
         self._unpersisted: list[BaseEvent] = []
         self._persisting = asyncio.Lock()
@@ -281,6 +295,8 @@ class LiveCall:
             if self._camera is not None
             else None
         )
+        config = self.setup.mind or MindConfig(greeting=self.setup.greeting)
+        mind = await asyncio.to_thread(call_mind, props.patient_id, call_dir, date.today(), config)
         self.conversation, mind = flagship_conversation(
             patient_id=props.patient_id,
             call_dir=call_dir,
@@ -303,11 +319,10 @@ class LiveCall:
                 if self.setup.perception is not None
                 else None
             ),
+            mind=mind,
         )
-        if self.setup.greeting:
-            mind.persona = mind.persona.model_copy(
-                update={"greeting": literal_template(self.setup.greeting)}
-            )
+        self._callbacks = mind.callback_urls
+        timeline.subscribe(self._mind_event, MIND_WEBHOOK_EVENTS)
         if self.hooks is not None:
             await self.hooks.call_joined(self.record)
         if self._stop_reason is not None:  # /end raced with the connection
@@ -316,12 +331,29 @@ class LiveCall:
         presence = asyncio.create_task(self._watch_presence(source), name=f"presence-{self.id}")
         try:
             result = await self.conversation.run()
+            outcome = call_outcome(result, timeline.events, props.patient_id, started)
+            stored = await asyncio.to_thread(remember_call, config, outcome, self.id, date.today())
+            if stored is not None:
+                timeline.emit(stored)
         finally:
             presence.cancel()
+            close = getattr(mind, "close", None)
+            if callable(close):
+                close()  # an LLM mind's client connections and loop thread
             timeline.close()
             self.clock.close()
-        outcome = call_outcome(result, timeline.events, props.patient_id, started)
         return result.reason, outcome
+
+    def _mind_event(self, event: BaseEvent) -> None:
+        """Guardrail hits, objectives done, follow-up items, escalations: the webhooks (to the
+        conversation's callback and to the guardrail's or objective's own)."""
+        if self.hooks is None:
+            return
+        name = getattr(event, "guardrail_name", None) or getattr(event, "objective_name", None)
+        url = self._callbacks.get(name or "")
+        task = asyncio.create_task(self.hooks.call_event(self.record, event, url))
+        self._hook_tasks.add(task)
+        task.add_done_callback(self._hook_tasks.discard)
 
     async def _persist_loop(self) -> None:
         while True:

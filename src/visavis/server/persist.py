@@ -52,6 +52,10 @@ class StoreRegistry:
             custom_greeting=req.custom_greeting,
             callback_url=str(req.callback_url) if req.callback_url else None,
             properties=req.properties.model_dump(mode="json"),
+            memory_stores=req.memory_stores,
+            document_ids=req.document_ids,
+            document_tags=req.document_tags,
+            document_retrieval_strategy=req.document_retrieval_strategy,
         )
         # The store mints the id (same shape as the in-memory one) and the creation time.
         record.conversation_id = row.conversation_id
@@ -124,6 +128,10 @@ def _request(row: db.Conversation) -> CreateConversation:
         "conversational_context": row.conversational_context,
         "custom_greeting": row.custom_greeting,
         "callback_url": row.callback_url,
+        "memory_stores": row.memory_stores or [],
+        "document_ids": row.document_ids or [],
+        "document_tags": row.document_tags or [],
+        "document_retrieval_strategy": row.document_retrieval_strategy or "balanced",
     }
     try:
         return CreateConversation.model_validate({**fields, "properties": row.properties or {}})

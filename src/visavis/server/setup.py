@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from visavis.face import DEFAULT_AVATAR
+from visavis.mind.build import MindConfig
 from visavis.mind.persona import load_persona
 from visavis.paths import POST_DISCHARGE_DIR
 from visavis.perception.layer import PerceptionLayer
@@ -25,6 +26,8 @@ class CallSetup:
     turns: TurnSettings = field(default_factory=TurnSettings)
     #: A stored persona's perception layer (None: the flagship persona's own).
     perception: PerceptionLayer | None = None
+    #: Documents, guardrails, tools, LLM and memory (``server.mind_setup``; None: defaults).
+    mind: MindConfig | None = None
 
 
 def builtin_avatar() -> str:

@@ -221,6 +221,9 @@ class Scenario(BaseModel):
     #: (None: the default); ``run_demo`` applies it unless given explicit turn settings.
     turn_taking_patience: Literal["low", "medium", "high"] | None = None
     seed: int = 7
+    #: The patient's memory store (``memory_stores`` on a conversation): a call remembers into
+    #: it and recalls from it, so two scenarios run in order make a follow-up call.
+    memory_store: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:@-]{1,64}$")
     camera: CameraSetup = Field(default_factory=CameraSetup)
     _answer_cues: dict[str, tuple[CameraCue, ...]] = PrivateAttr(default_factory=dict)
 

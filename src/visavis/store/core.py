@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import db
 from .coltypes import utcnow
-from .models import Conversation, Guardrail, Objectives, Persona
+from .models import Conversation, Guardrail, Memory, Objectives, Persona, StoredDocument, Tool
 
 #: A SQLite file in the working directory, so ``visavis serve`` works with no setup.
 DEFAULT_URL = "sqlite:///visavis.db"
@@ -20,6 +20,14 @@ DEFAULT_URL = "sqlite:///visavis.db"
 
 class NotFoundError(LookupError):
     """No such row for this tenant (it may not exist, or belong to another tenant)."""
+
+
+class ConflictError(ValueError):
+    """The row would repeat one the tenant already has; ``existing_id`` names that one."""
+
+    def __init__(self, message: str, existing_id: str) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
 
 
 class StoreCore:
@@ -67,7 +75,7 @@ class StoreCore:
 # --- helpers the record kinds share ----------------------------------------------------------
 
 #: The tenant-owned kinds: read and changed only through their tenant.
-Owned = TypeVar("Owned", Persona, Conversation, Objectives, Guardrail)
+Owned = TypeVar("Owned", Persona, Conversation, Objectives, Guardrail, StoredDocument, Memory, Tool)
 
 
 def check_fields(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:
@@ -81,6 +89,7 @@ def owned(s: Session, model: type[Owned], tenant_id: str, row_id: str) -> Owned:
     """The row of ``tenant_id``; another tenant's row is as missing as one that never was."""
     row = s.get(model, row_id)
     if row is None or row.tenant_id != tenant_id:
-        what = model.__tablename__.removesuffix("s")
+        table = model.__tablename__
+        what = "memory" if table == "memories" else table.removesuffix("s")
         raise NotFoundError(f"{what} {row_id!r} not found")
     return row

@@ -11,6 +11,9 @@ WEBHOOK = "w"
 API_KEY = "k"
 OBJECTIVES = "o"
 GUARDRAIL = "g"
+DOCUMENT = "d"
+MEMORY = "m"
+TOOL = "t"
 
 
 def new_id(prefix: str) -> str:

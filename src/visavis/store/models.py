@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,6 +40,14 @@ NAMING_CONVENTION = {
 ID = String(32)
 CONVERSATION_STATUSES = ("active", "ended")
 GUARDRAIL_MODALITIES = ("verbal", "visual")
+MEMORY_KINDS = ("fact", "summary")
+RETRIEVAL_STRATEGIES = ("speed", "balanced", "quality")
+TOOL_ON_CALL = ("generate_filler", "none")
+
+
+def _json_list() -> Any:
+    # NOT NULL with '[]' in the database too: rows written before the column existed read as [].
+    return mapped_column(JSON, default=list, server_default=text("'[]'"))
 
 
 class Base(DeclarativeBase):
@@ -67,6 +76,9 @@ class Persona(Base):
     objectives_id: Mapped[str | None] = mapped_column(String(64))
     guardrail_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     document_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    document_tags: Mapped[list[str]] = _json_list()
+    guardrail_tags: Mapped[list[str]] = _json_list()
+    tool_ids: Mapped[list[str]] = _json_list()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -93,6 +105,13 @@ class Conversation(Base):
     callback_url: Mapped[str | None] = mapped_column(String(2048))
     # max_call_duration, participant_left_timeout, participant_absent_timeout, language...
     properties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The knowledge and memory the call draws on (public API names).
+    memory_stores: Mapped[list[str]] = _json_list()
+    document_ids: Mapped[list[str]] = _json_list()
+    document_tags: Mapped[list[str]] = _json_list()
+    document_retrieval_strategy: Mapped[str] = mapped_column(
+        String(16), default="balanced", server_default="balanced"
+    )
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -228,3 +247,86 @@ class DeploymentSetting(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoredDocument(Base):
+    """An uploaded document of the knowledge base (public ``/v2/documents``).
+
+    ``text`` is the parsed document as Markdown (``visavis.mind.knowledge.Document.text``); the
+    upload itself is not kept. ``sha256`` is of the uploaded bytes: one upload per tenant.
+    """
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        Index("ix_documents_tenant_sha256", "tenant_id", "sha256", unique=True),
+        Index("ix_documents_tenant_created", "tenant_id", "created_at"),
+    )
+
+    document_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    document_name: Mapped[str] = mapped_column(String(200))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # One of visavis.mind.knowledge's source types: text, markdown, html, docx, pdf.
+    source_type: Mapped[str] = mapped_column(String(16))
+    document_url: Mapped[str | None] = mapped_column(String(2048))
+    callback_url: Mapped[str | None] = mapped_column(String(2048))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="ready")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @staticmethod
+    def new_id() -> str:
+        return ids.new_id(ids.DOCUMENT)
+
+
+class Memory(Base):
+    """Something remembered about a person across calls, in the memory store named by the app
+    (public ``memory_stores``); ``kind`` is one of ``MEMORY_KINDS``."""
+
+    __tablename__ = "memories"
+    __table_args__ = (Index("ix_memories_tenant_store", "tenant_id", "memory_store", "created_at"),)
+
+    memory_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    memory_store: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # No foreign key: what was learnt in a call is kept after the call itself is deleted.
+    conversation_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @staticmethod
+    def new_id() -> str:
+        return ids.new_id(ids.MEMORY)
+
+
+class Tool(Base):
+    """A function the persona's LLM may call (public ``/v2/tools``).
+
+    ``delivery`` is ``{"type": "application"}`` (the app receives ``conversation.tool_call``) or
+    ``{"type": "server", "url", "timeout_s", "retries", "headers"}``; the headers are secrets.
+    """
+
+    __tablename__ = "tools"
+    __table_args__ = (Index("ix_tools_tenant_name", "tenant_id", "name", unique=True),)
+
+    tool_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    delivery: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # One of TOOL_ON_CALL: what the agent says while the tool runs.
+    on_call: Mapped[str] = mapped_column(String(32), default="generate_filler")
+    static_filler: Mapped[str | None] = mapped_column(String(200))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @staticmethod
+    def new_id() -> str:
+        return ids.new_id(ids.TOOL)

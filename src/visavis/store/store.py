@@ -21,11 +21,14 @@ from sqlalchemy.orm import Session
 from ..runtime.events import BaseEvent, parse_event
 from .apikeys import ApiKeyMixin
 from .core import DEFAULT_URL, NotFoundError, StoreCore, check_fields, owned
+from .documents import DocumentMixin
 from .guardrails import GuardrailMixin
+from .memories import MemoryMixin
 from .models import Conversation, Outcome, Persona, TimelineEvent
 from .objectives import ObjectivesMixin
 from .outbox import OutboxMixin
 from .settings import SettingsMixin
+from .tools import ToolMixin
 
 __all__ = ["DEFAULT_URL", "PERSONA_FIELDS", "NotFoundError", "Store"]
 
@@ -40,6 +43,9 @@ PERSONA_FIELDS = frozenset(
         "objectives_id",
         "guardrail_ids",
         "document_ids",
+        "document_tags",
+        "guardrail_tags",
+        "tool_ids",
     }
 )
 
@@ -48,9 +54,19 @@ PERSONA_FIELDS = frozenset(
 APPEND_ATTEMPTS = 10
 
 
-class Store(ObjectivesMixin, GuardrailMixin, OutboxMixin, ApiKeyMixin, SettingsMixin, StoreCore):
-    """Personas, conversations, timelines, outcomes, objectives, guardrails, the webhook outbox,
-    API keys and deployment secrets.
+class Store(
+    ObjectivesMixin,
+    GuardrailMixin,
+    DocumentMixin,
+    MemoryMixin,
+    ToolMixin,
+    OutboxMixin,
+    ApiKeyMixin,
+    SettingsMixin,
+    StoreCore,
+):
+    """Personas, conversations, timelines, outcomes, objectives, guardrails, documents,
+    memories, tools, the webhook outbox, API keys and deployment secrets.
 
     ``url`` is any SQLAlchemy URL: a SQLite file by default, ``postgresql+psycopg://...`` in a
     multi-machine deployment, with the same code. Call ``migrate()`` once before first use.
@@ -66,7 +82,15 @@ class Store(ObjectivesMixin, GuardrailMixin, OutboxMixin, ApiKeyMixin, SettingsM
             tenant_id=tenant_id,
             persona_name=persona_name,
             created_at=self.clock(),
-            **{"layers": {}, "guardrail_ids": [], "document_ids": [], **fields},
+            **{
+                "layers": {},
+                "guardrail_ids": [],
+                "document_ids": [],
+                "document_tags": [],
+                "guardrail_tags": [],
+                "tool_ids": [],
+                **fields,
+            },
         )
         with self._tx() as s:
             s.add(persona)
@@ -114,6 +138,10 @@ class Store(ObjectivesMixin, GuardrailMixin, OutboxMixin, ApiKeyMixin, SettingsM
         custom_greeting: str | None = None,
         callback_url: str | None = None,
         properties: Mapping[str, Any] | None = None,
+        memory_stores: Sequence[str] = (),
+        document_ids: Sequence[str] = (),
+        document_tags: Sequence[str] = (),
+        document_retrieval_strategy: str = "balanced",
     ) -> Conversation:
         conversation = Conversation(
             conversation_id=Conversation.new_id(),
@@ -125,6 +153,10 @@ class Store(ObjectivesMixin, GuardrailMixin, OutboxMixin, ApiKeyMixin, SettingsM
             custom_greeting=custom_greeting,
             callback_url=callback_url,
             properties=dict(properties or {}),
+            memory_stores=list(memory_stores),
+            document_ids=list(document_ids),
+            document_tags=list(document_tags),
+            document_retrieval_strategy=document_retrieval_strategy,
             status="active",
             created_at=self.clock(),
         )

@@ -98,7 +98,8 @@ def test_document_from_upload_ids_and_name() -> None:
 @pytest.mark.parametrize(
     ("data", "filename", "content_type", "message"),
     [
-        (b"%PDF-1.7 ...", "leaflet.pdf", "application/pdf", "not supported yet"),
+        (b"%PDF-1.7 ...", "leaflet.pdf", "application/pdf", "corrupt"),
+        (b"<html>not a pdf</html>", "leaflet.pdf", None, "not a PDF"),
         (b"MZ\x90\x00", "setup.exe", "application/octet-stream", "unsupported document type"),
         (b"PK\x03\x04 not really a zip", "broken.docx", None, "corrupt"),
         (b"\xff\xd8\xff\xe0 jpeg bytes \x81", "photo.txt", None, "not UTF-8"),

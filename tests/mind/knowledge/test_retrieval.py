@@ -75,7 +75,9 @@ def test_unanswerable_questions_return_nothing(
     assert kb.search(question, strategy=strategy) == []  # type: ignore[arg-type]
 
 
-def test_heading_boost_and_phrases_raise_the_right_passage(kb: KnowledgeBase) -> None:
+def test_heading_boost_and_phrases_raise_the_right_passage(discharge: Document) -> None:
+    # Without the embedding model every strategy is lexical; the boosts still apply.
+    kb = KnowledgeBase([discharge], embeddings=False)
     question = "When is my follow-up appointment?"
     speed, balanced, quality = (kb.search(question, strategy=s)[0].score for s in STRATEGIES)
     assert speed < balanced < quality
@@ -121,6 +123,20 @@ def test_stem(word: str, stemmed: str) -> None:
 
 def test_tokenize_drops_stop_words_and_keeps_numbers() -> None:
     assert tokenize("Don't eat more than 2 g of salty foods!") == ["eat", "2", "salty", "food"]
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("What's the dose?", ["dos"]),  # not "whats" -> "what"
+        ("What\u2019s my patient\u2019s dose?", ["patient", "dos"]),  # curly, possessive
+        ("I can't, I won't, it doesn't, they're, I've, I'll, I'd", []),
+        ("the doctor's orders", ["doctor", "order"]),
+        ("rock'n'roll", ["rock", "roll"]),
+    ],
+)
+def test_tokenize_splits_contractions_and_possessives(text: str, tokens: list[str]) -> None:
+    assert tokenize(text) == tokens
 
 
 def test_bm25_search_is_fast(discharge: Document) -> None:

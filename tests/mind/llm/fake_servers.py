@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,18 +56,27 @@ class FakeProvider:
     url: str = ""
     replies: deque[Reply] = field(default_factory=deque)
     requests: list[Recorded] = field(default_factory=list)
+    #: Consulted first with (path, body): a Reply, or None to take the next scripted one. Lets a
+    #: test answer side requests (the evaluator, the summariser) by what they ask.
+    responder: Callable[[str, dict[str, Any]], Reply | None] | None = None
 
     def script(self, *replies: Reply) -> None:
         self.replies.clear()
         self.requests.clear()
+        self.responder = None
         self.replies.extend(replies)
 
     async def handle(self, request: Request) -> Response:
         body = await request.json()
         self.requests.append(Recorded(request.url.path, dict(request.headers), body))
+        answer = self.responder(request.url.path, body) if self.responder else None
+        if answer is not None:
+            return await self._answer(answer)
         if not self.replies:
             return JSONResponse({"error": {"message": "no scripted reply"}}, status_code=500)
-        reply = self.replies.popleft()
+        return await self._answer(self.replies.popleft())
+
+    async def _answer(self, reply: Reply) -> Response:
         await asyncio.sleep(reply.headers_delay_s)
         if reply.status != 200:
             return JSONResponse(reply.body or {}, status_code=reply.status)
@@ -104,6 +113,36 @@ def openai_text(*pieces: str) -> list[str]:
     chunks = [openai_chunk({"role": "assistant", "content": ""})]
     chunks += [openai_chunk({"content": p}) for p in pieces]
     return [*chunks, openai_chunk({}, "stop"), OPENAI_DONE]
+
+
+def openai_tool_calls(*calls: tuple[str, str, dict[str, Any]], text: str = "") -> list[str]:
+    """A streamed answer with optional text, then tool calls ``(id, name, arguments)`` whose
+    arguments arrive in two fragments, as real servers split them."""
+    chunks = [openai_chunk({"role": "assistant", "content": ""})]
+    if text:
+        chunks.append(openai_chunk({"content": text}))
+    for index, (call_id, name, arguments) in enumerate(calls):
+        raw = json.dumps(arguments)
+        head = {"index": index, "id": call_id, "type": "function"}
+        first = {**head, "function": {"name": name, "arguments": raw[: len(raw) // 2]}}
+        chunks.append(openai_chunk({"tool_calls": [first]}))
+        rest = {"index": index, "function": {"arguments": raw[len(raw) // 2 :]}}
+        chunks.append(openai_chunk({"tool_calls": [rest]}))
+    return [*chunks, openai_chunk({}, "tool_calls"), OPENAI_DONE]
+
+
+def system_text(path: str, body: dict[str, Any]) -> str:
+    """The system prompt of a request in either wire format."""
+    if path.endswith("/messages"):
+        return str(body.get("system", ""))
+    return " ".join(m["content"] or "" for m in body["messages"] if m["role"] == "system")
+
+
+def text_reply(path: str, text: str) -> Reply:
+    """A complete text answer in the wire format of ``path``."""
+    if path.endswith("/messages"):
+        return Reply(chunks=anthropic_text(text))
+    return Reply(chunks=openai_text(text))
 
 
 def anthropic_event(kind: str, **data: Any) -> str:

@@ -34,8 +34,27 @@ _STOP_WORDS = """
 """
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 
-_TOKEN = re.compile(r"[a-z0-9]+")
-_APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": ""})
+# A word with an optional clitic ("what's", "don't", "patient's"): the clitic is split off so
+# "what's" is the stop word "what", not a content term "whats" (stemmed to "what").
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
+# Negations whose stem is not the word before "n't".
+_NEGATIONS = {"can't": "can", "won't": "will", "shan't": "shall", "ain't": "is"}
+
+
+def _base(token: str) -> str:
+    """A word without its clitic: "what's" -> "what", "doesn't" -> "does", "I'm" -> "i"."""
+    if "'" not in token:
+        return token
+    if token in _NEGATIONS:
+        return _NEGATIONS[token]
+    word, clitic = token.split("'", 1)
+    # 's (is / has / possessive), 're, 've, 'll, 'd and 'm carry no topic; "n't" leaves "does".
+    if clitic == "t" and word.endswith("n"):
+        return word[:-1]
+    return word
+
+
 _VOWELS = frozenset("aeiouy")
 
 
@@ -68,10 +87,15 @@ def stem(word: str) -> str:
     return w
 
 
+def tokenize_words(text: str) -> list[tuple[str, str]]:
+    """(stem, word) pairs of the content words: the word is kept for embedding lookups."""
+    raw = [_base(t) for t in _TOKEN.findall(text.lower().translate(_APOSTROPHES))]
+    return [(stem(t), t) for t in raw if t not in STOP_WORDS and (len(t) > 1 or t.isdigit())]
+
+
 def tokenize(text: str) -> list[str]:
     """Lowercased, stop-word-free, stemmed tokens; digits are kept ("2 g", "911")."""
-    raw = _TOKEN.findall(text.lower().translate(_APOSTROPHES))
-    return [stem(t) for t in raw if t not in STOP_WORDS and (len(t) > 1 or t.isdigit())]
+    return [term for term, _ in tokenize_words(text)]
 
 
 @dataclass(frozen=True)
@@ -108,6 +132,10 @@ class BM25Index:
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def __contains__(self, term: object) -> bool:
+        """Whether any chunk holds the (stemmed) term."""
+        return term in self._idf
 
     def _build(self) -> None:
         n = len(self.chunks)

@@ -39,6 +39,25 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
+_BULLET = re.compile(r"^\s*(?:[-*+\u2022]|\d+[.)])\s+")
+_HEADING = re.compile(r"^\s*#{1,6}\s+")
+
+
+def speakable(text: str) -> str:
+    """Text as it should be read aloud: no Markdown emphasis, links, bullets or headings."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_EMPHASIS.sub(r"\2", text)
+    text = _HEADING.sub("", _BULLET.sub("", text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def sentences_of(text: str) -> list[str]:
+    """A chunk's sentences, speakable, line by line (a list item is never joined to the next)."""
+    return [s for line in text.split("\n") for s in split_sentences(speakable(line)) if s]
+
+
 def _word_count(text: str) -> int:
     return len(text.split())
 

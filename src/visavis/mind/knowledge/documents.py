@@ -1,8 +1,8 @@
 """Documents for the knowledge base, and parsing uploads into one canonical form.
 
-Every format (plain text, Markdown, HTML, DOCX) is parsed into a list of blocks (headings with a
-level, and paragraphs) and stored as Markdown text: one form for the chunker to read, easy to show
-to a person, and the same whatever the upload was (the parsers are in ``formats``).
+Every format (plain text, Markdown, HTML, DOCX, PDF) is parsed into a list of blocks (headings
+with a level, and paragraphs) and stored as Markdown text: one form for the chunker to read, easy
+to show to a person, and the same whatever the upload was (the parsers are in ``formats``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from visavis.mind.knowledge.formats import (
     parse_docx,
     parse_html,
     parse_markdown,
+    parse_pdf,
     parse_plain,
     title_of,
 )
@@ -24,7 +25,7 @@ from visavis.mind.knowledge.formats import (
 #: Uploads larger than this are refused before any parsing: a discharge leaflet is a few KiB.
 MAX_BYTES = 10 * 1024 * 1024
 
-SOURCE_TYPES = ("text", "markdown", "html", "docx")
+SOURCE_TYPES = ("text", "markdown", "html", "docx", "pdf")
 
 _CONTENT_TYPES = {
     "text/plain": "text",
@@ -106,7 +107,7 @@ def detect_type(filename: str, content_type: str | None) -> str:
     # and the extension is not one we read either.
     raise DocumentError(
         f"unsupported document type for {filename!r} ({content_type or 'no content type'}); "
-        "supported: .txt, .md, .html, .docx"
+        "supported: .txt, .md, .html, .docx, .pdf"
     )
 
 
@@ -118,12 +119,12 @@ def parse_document(data: bytes, filename: str, content_type: str | None = None) 
             f"the limit is {MAX_BYTES // 1048576} MiB"
         )
     kind = detect_type(filename, content_type)
-    if kind == "pdf":
-        raise DocumentError("PDF documents are not supported yet; upload .docx, .md, .html or .txt")
     if not data.strip():
         raise DocumentError(f"{filename!r} is empty")
     if kind == "docx":
         blocks, title = parse_docx(data, filename), None
+    elif kind == "pdf":
+        blocks, title = parse_pdf(data, filename), None
     else:
         text = _decode(data, filename)
         if kind == "html":

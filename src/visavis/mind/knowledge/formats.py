@@ -1,7 +1,7 @@
 """Parsers from each upload format to blocks: headings with a level, and paragraphs.
 
-Only the standard library is used, so an upload can never pull a heavy or native parser into
-the call's process.
+Only the standard library and pypdf (pure Python) are used, so an upload can never pull a heavy
+or native parser into the call's process.
 """
 
 from __future__ import annotations
@@ -191,3 +191,79 @@ def parse_docx(data: bytes, filename: str) -> list[Block]:
         if text:
             blocks.append(Block(text, level))
     return blocks
+
+
+#: A line this short, without a closing full stop, above body text, is taken for a heading.
+PDF_HEADING_MAX_WORDS = 8
+_PDF_HYPHEN = re.compile(r"(\w)-\n(\w)")
+_SENTENCE_END_CHARS = (".", ",", ";", ":", "!", "?")
+
+
+def _pdf_page_blocks(text: str) -> list[Block]:
+    """One page's extracted text as blocks.
+
+    A PDF has no paragraphs, only positioned lines: a blank line ends a paragraph, and a short
+    line that does not end like a sentence, in Title Case or capitals, is a heading (level 2),
+    so the chunker still gets sections to name passages by.
+    """
+    text = _PDF_HYPHEN.sub(r"\1\2", text.replace("\r\n", "\n"))
+    blocks: list[Block] = []
+    lines: list[str] = []
+
+    def flush() -> None:
+        if lines and _clean(" ".join(lines)):
+            blocks.append(Block(_clean(" ".join(lines))))
+        lines.clear()
+
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line:
+            flush()
+            continue
+        words = line.split()
+        looks_heading = (
+            len(words) <= PDF_HEADING_MAX_WORDS
+            and not line.endswith(_SENTENCE_END_CHARS)
+            and any(c.isalpha() for c in line)
+            and (line.isupper() or line.istitle())
+        )
+        if looks_heading and not _MD_LIST_ITEM.match(line):
+            flush()
+            blocks.append(Block(_clean(line), 2))
+        else:
+            lines.append(line)
+    flush()
+    return blocks
+
+
+def parse_pdf(data: bytes, filename: str) -> list[Block]:
+    """Text PDFs, page by page; a DocumentError for encrypted, corrupt or image-only files."""
+    from pypdf import PdfReader  # imported here: only PDF uploads pay for it
+    from pypdf.errors import PdfReadError
+
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise DocumentError(f"{filename!r} is corrupt: not a PDF file")
+    try:
+        reader = PdfReader(BytesIO(data))
+        if reader.is_encrypted:
+            # Many PDFs are "encrypted" with an empty password just to set permissions; those
+            # open. A real password is something the uploader must remove.
+            try:
+                opened = reader.decrypt("")
+            except Exception:  # pypdf raises several types for unsupported encryption
+                opened = 0
+            if not opened:
+                raise DocumentError(
+                    f"{filename!r} is password-protected; upload a copy without a password"
+                )
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise DocumentError(f"{filename!r} is corrupt: not a readable PDF ({exc})") from exc
+    if not any(page.strip() for page in pages):
+        raise DocumentError(
+            f"{filename!r} has no extractable text (a scanned or image-only PDF?); "
+            "upload a text PDF or the original document"
+        )
+    return [block for page in pages for block in _pdf_page_blocks(page)]

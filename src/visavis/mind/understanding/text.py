@@ -48,3 +48,10 @@ def clauses(text: str) -> list[str]:
 def contains_phrase(haystack: str, phrase: str) -> bool:
     """Whole-word containment on normalised text."""
     return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", haystack) is not None
+
+
+def spoken_list(items: list[str]) -> str:
+    """Items as said aloud: "a", "a and b", "a, b and c"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -51,6 +51,10 @@ def view(
         custom_greeting=req.custom_greeting,
         callback_url=str(req.callback_url) if req.callback_url else None,
         properties=req.properties.model_dump(mode="json"),
+        memory_stores=req.memory_stores,
+        document_ids=req.document_ids,
+        document_tags=req.document_tags,
+        document_retrieval_strategy=req.document_retrieval_strategy,
         # The call task outlives the record's end by its teardown; ended is not live.
         live=record.conversation_id in ctx.calls and record.status != "ended",
         ended_at=record.ended_at,

@@ -11,6 +11,7 @@ from visavis.runtime.events import BaseEvent
 from visavis.server.errors import ApiError
 from visavis.server.events import FINISHED, InboundError, parse_inbound
 from visavis.server.live import LiveCall, OfferError, check_offer_text
+from visavis.server.mind_setup import mind_config
 from visavis.server.routes.deps import ConversationCaller, Ctx
 from visavis.server.routes.personas import find_persona
 from visavis.server.schemas import SessionDescription
@@ -44,6 +45,8 @@ async def webrtc_offer(
     except OfferError as exc:
         raise ApiError(400, "bad_offer", str(exc)) from exc
     persona = await find_persona(ctx, caller, record.persona_id)
+    setup = call_setup(record, persona)
+    setup.mind = await mind_config(ctx.store, record)
     call = LiveCall(
         record,
         ctx.registry(record.tenant_id),
@@ -51,7 +54,7 @@ async def webrtc_offer(
         ctx.scratch,
         ctx.settings.call_options,
         ctx.hub,
-        setup=call_setup(record, persona),
+        setup=setup,
         hooks=ctx,
     )
     ctx.calls[conversation_id] = call

@@ -84,12 +84,21 @@ async def check_persona(ctx: ServerContext, caller: Caller, body: PersonaBody) -
             await asyncio.to_thread(store.get_guardrail, tenant, guardrail_id)
     except NotFoundError as exc:
         raise ApiError(422, "unknown_reference", f"{exc}; create it first") from None
-    if body.document_ids:
-        raise ApiError(
-            422,
-            "unknown_reference",
-            f"no documents {body.document_ids}; this server has no knowledge base yet",
-        )
+    for kind, ids, get, how in (
+        ("documents", body.document_ids, store.get_document, "upload them with POST /v1/documents"),
+        ("tools", body.tool_ids, store.get_tool, "create them with POST /v1/tools"),
+    ):
+        missing = [i for i in ids if not await _exists(get, tenant, i)]
+        if missing:
+            raise ApiError(422, "unknown_reference", f"no {kind} {missing}; {how}")
+
+
+async def _exists(get: Any, tenant_id: str, item_id: str) -> bool:
+    try:
+        await asyncio.to_thread(get, tenant_id, item_id)
+    except NotFoundError:
+        return False
+    return True
 
 
 def _fields(body: PersonaBody) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
@@ -21,6 +21,9 @@ DEFAULT_PATIENT = "maria-lopez"
 LANGUAGES = ("english", "en")
 
 Status = Literal["active", "ended"]
+RetrievalStrategy = Literal["speed", "balanced", "quality"]
+#: A memory store's key, as the public API's ``memory_stores`` names them.
+MemoryStoreKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:@-]{1,64}$")]
 
 
 @lru_cache(maxsize=1)
@@ -86,6 +89,19 @@ class CreateConversation(BaseModel):
     custom_greeting: str | None = Field(None, max_length=2000)
     callback_url: HttpUrl | None = None
     properties: ConversationProperties = Field(default_factory=ConversationProperties)
+    memory_stores: list[MemoryStoreKey] = Field(
+        default_factory=list,
+        max_length=10,
+        description="memory stores (the app's keys for the people on the call) the agent "
+        "recalls from and remembers into",
+    )
+    document_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=200, description="documents the agent may answer from"
+    )
+    document_tags: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=32, description="and every document with any of these"
+    )
+    document_retrieval_strategy: RetrievalStrategy = "balanced"
 
 
 class TranscriptLine(BaseModel):
@@ -126,6 +142,10 @@ class ConversationView(ConversationCreated):
     custom_greeting: str | None
     callback_url: str | None
     properties: dict[str, Any]
+    memory_stores: list[str] = Field(default_factory=list)
+    document_ids: list[str] = Field(default_factory=list)
+    document_tags: list[str] = Field(default_factory=list)
+    document_retrieval_strategy: RetrievalStrategy = "balanced"
     live: bool = Field(description="a WebRTC peer is connected to this conversation right now")
     ended_at: datetime | None = None
     end_reason: str | None = None

@@ -75,7 +75,18 @@ class PersonaBody(BaseModel):
     layers: Layers = Field(default_factory=Layers)
     objectives_id: str | None = None
     guardrail_ids: list[str] = Field(default_factory=list, max_length=50)
+    guardrail_tags: list[str] = Field(default_factory=list, max_length=32)
     document_ids: list[str] = Field(default_factory=list, max_length=200)
+    document_tags: list[str] = Field(default_factory=list, max_length=32)
+    #: At most 50 tools, as the public API attaches to a persona.
+    tool_ids: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("guardrail_tags", "document_tags")
+    @classmethod
+    def _short_tags(cls, tags: list[str]) -> list[str]:
+        if any(not 0 < len(t) <= 64 for t in tags):
+            raise ValueError("each tag must be 1 to 64 characters")
+        return tags
 
 
 class PersonaView(PersonaBody):
