@@ -24,9 +24,11 @@ import asyncio
 import itertools
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from visavis.conversation_settings import ConversationResult as ConversationResult
+from visavis.conversation_settings import ConversationSettings as ConversationSettings
 from visavis.mind.base import Mind, ReplyPlan
 from visavis.perception.kit import PerceptionKit
 from visavis.perception.stage import PerceptionStage
@@ -58,7 +60,7 @@ from visavis.runtime.media import AudioSource, VideoFrame
 from visavis.runtime.tasks import TaskOwner, cancel_and_wait
 from visavis.runtime.timeline import Timeline
 from visavis.speech.asr.base import SpeechRecognizer
-from visavis.speech.listening import Listener, ListenerSettings
+from visavis.speech.listening import Listener
 from visavis.speech.playout import AudioSink, Playout
 from visavis.speech.speaker import Speaker, Synthesis
 from visavis.speech.tts.base import SpeechSynthesizer
@@ -66,25 +68,10 @@ from visavis.speech.vad import VoiceActivityDetector
 from visavis.turns.end_of_turn import TurnCompleteness, live_end_of_turn
 from visavis.turns.floor import FloorTaking
 from visavis.turns.overlap import OverlapClassifier
-from visavis.turns.settings import TurnSettings
 
 T = TypeVar("T")
 #: Reply ids of the agent's vocal backchannels ("bc1", "bc2", ...); replies are "r1", "r2", ...
 BACKCHANNEL_IDS = "bc"
-
-
-@dataclass
-class ConversationSettings:
-    conversation_id: str = "local"
-    persona_name: str = "agent"
-    scenario: str | None = None
-    #: Hard stop for the call (seconds of conversation time), as ``max_call_duration``.
-    max_call_duration: float = 600.0
-    #: Free-text context for the mind (persona context plus ``conversational_context``); the
-    #: embedded objectives engine keeps it on record, an LLM mind reads it.
-    context: str = ""
-    turns: TurnSettings = field(default_factory=TurnSettings)
-    listener: ListenerSettings = field(default_factory=ListenerSettings)
 
 
 @dataclass
@@ -95,13 +82,6 @@ class _Speculation:
     reply_ms: float = 0.0
     mind_version: int = 0
     seen: TurnPerception | None = None
-
-
-@dataclass
-class ConversationResult:
-    outcome: dict[str, Any]
-    reason: str
-    duration: float
 
 
 class Conversation:
@@ -274,10 +254,8 @@ class Conversation:
                 self.turns.settings.apply_sensitivity(
                     event.participant_pause_sensitivity, event.participant_interrupt_sensitivity
                 )
-            elif isinstance(event, OverwriteContext):
-                self.context = event.context
-            elif isinstance(event, AppendContext):
-                self.context = f"{self.context}\n{event.context}".strip()
+            elif isinstance(event, OverwriteContext | AppendContext):
+                self._take_context(event)
             elif isinstance(event, ReplicaStartedSpeaking):
                 latency = self._latency.started(event)
                 if latency is not None:
@@ -288,6 +266,15 @@ class Conversation:
                 self._heard_reply = event.heard_text if event.interrupted else None
                 if self._mind_done and not self.playout.busy:
                     self.end("completed")
+
+    def _take_context(self, event: OverwriteContext | AppendContext) -> None:
+        """The application's context; an LLM mind reads it from its next turn (and an
+        application-run tool's result comes back this way)."""
+        replace = isinstance(event, OverwriteContext)
+        self.context = event.context if replace else f"{self.context}\n{event.context}".strip()
+        tell = getattr(self.mind, "overwrite_context" if replace else "append_context", None)
+        if callable(tell):
+            tell(event.context)
 
     async def _think(self, step: Callable[..., T], *args: Any) -> T:
         """A mind step; one that waits on the network (an LLM) runs off the event loop."""

@@ -72,6 +72,8 @@ def load_engines(tts_engine: str = "piper", deterministic: bool = True) -> Engin
 
     ``deterministic`` (for the virtual clock) makes Piper speak without sampling noise, so a
     call replays identically; live calls keep Piper's natural variation."""
+    from visavis.mind.build import example_documents
+    from visavis.mind.knowledge import KnowledgeBase
     from visavis.models import locate
     from visavis.speech.asr.whisper import WhisperRecognizer
     from visavis.speech.tts import load_synthesizer
@@ -92,4 +94,9 @@ def load_engines(tts_engine: str = "piper", deterministic: bool = True) -> Engin
     started = time.perf_counter()
     load_smart_turn()  # the end-of-turn model's audio half, shared by every call
     timings["turn"] = time.perf_counter() - started
+    started = time.perf_counter()
+    # The text encoder, and the example documents' vectors in its cache: the first call's
+    # knowledge base is then built in milliseconds instead of seconds.
+    KnowledgeBase(example_documents())
+    timings["knowledge"] = time.perf_counter() - started
     return Engines(recognizer, synthesizer, vad_path, {k: round(v, 3) for k, v in timings.items()})

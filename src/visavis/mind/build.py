@@ -46,6 +46,9 @@ class MindConfig:
     llm: dict[str, Any] | None = None
     #: Declared tools (``/v1/tools`` definitions) the LLM may call.
     tools: Sequence[dict[str, Any]] = ()
+    #: The persona's stored objectives (public shape) for an LLM core; the embedded engine
+    #: runs the flagship's own objectives file.
+    objectives: Sequence[dict[str, Any]] = ()
     #: The persona's system prompt and context for an LLM core.
     system_prompt: str = ""
     context: str = ""
@@ -106,6 +109,11 @@ def build_mind(
     # ``callback_url``, besides the conversation's).
     mind.callback_urls = {
         **{o.objective_name: o.callback_url for o in engine.objectives.data if o.callback_url},
+        **{
+            str(o["objective_name"]): str(o["callback_url"])
+            for o in config.objectives
+            if o.get("callback_url")
+        },
         **guardrails.callbacks,
     }
     return mind

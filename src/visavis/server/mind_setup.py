@@ -9,6 +9,7 @@ conversation names.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from visavis.mind.build import MindConfig, example_documents
@@ -69,6 +70,10 @@ def _read(store: Store, record: ConversationRecord) -> MindConfig:
         store, tenant, list(persona.guardrail_ids), list(persona.guardrail_tags)
     )
     config.tools = store.tools_for_call(tenant, persona.tool_ids)
+    if persona.objectives_id:
+        # Deleted since the persona named them: the embedded engine's objectives run.
+        with contextlib.suppress(NotFoundError):
+            config.objectives = list(store.get_objectives(tenant, persona.objectives_id).data)
     llm = (persona.layers or {}).get("llm")
     config.llm = dict(llm) if llm and llm.get("model") else None
     config.system_prompt = persona.system_prompt or ""

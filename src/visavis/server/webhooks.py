@@ -48,6 +48,12 @@ EVENT_TYPES = frozenset(
         "system.shutdown",
         "application.transcription_ready",
         "application.perception_analysis",
+        # During the call (visavis): a guardrail hit, an objective done, a question for the
+        # care team, an escalation to a human.
+        "application.guardrail_triggered",
+        "application.objective_completed",
+        "application.follow_up",
+        "application.escalation",
     }
 )
 

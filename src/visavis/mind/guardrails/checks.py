@@ -30,6 +30,8 @@ INJECTION, OTHER_PATIENT, MEDICAL, OFF_TOPIC = (
     "off_topic",
 )
 KINDS = (INJECTION, OTHER_PATIENT, MEDICAL, OFF_TOPIC)
+#: A persona guardrail the LLM judge (``judge.py``) found broken: not a deterministic kind.
+PERSONA = "persona"
 
 
 @dataclass(frozen=True)

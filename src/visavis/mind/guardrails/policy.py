@@ -2,11 +2,12 @@
 says instead when one trips.
 
 Persona guardrails (the public resource: ``guardrail_name``, ``guardrail_prompt``,
-``modality``, ``callback_url``) are free text meant for a judge. Until an LLM judge exists,
-each verbal one is mapped by keywords onto the built-in deterministic kinds, so its hits carry
-the persona's name (and reach its callback); one that maps onto no kind is kept in
-``unmatched`` for that judge. The built-in checks always run: a hospital agent must not leak
-another patient's data even when a persona forgot to say so.
+``modality``, ``callback_url``) are free text meant for a judge. Each verbal one is mapped by
+keywords onto the built-in deterministic kinds, so its hits carry the persona's name (and reach
+its callback); one that maps onto no kind is kept in ``unmatched`` for the LLM judge
+(``judge.GuardrailJudge``, when the persona has an LLM), whose hits are of kind ``persona``.
+The built-in checks always run: a hospital agent must not leak another patient's data even
+when a persona forgot to say so.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from visavis.mind.guardrails.checks import (
     MEDICAL,
     OFF_TOPIC,
     OTHER_PATIENT,
+    PERSONA,
     GuardrailHit,
     check_input,
     check_output,
@@ -61,6 +63,8 @@ SAFE_REPLIES: dict[str, str] = {
         "I'm afraid I can't help with that on this call. "
         "Let's get back to how you're doing since you got home."
     ),
+    # Generic on purpose: a persona guardrail can be about anything.
+    PERSONA: "I'm sorry, I can't help with that on this call. Let's carry on with your follow-up.",
 }
 
 
@@ -92,13 +96,14 @@ class Guardrails:
         name = str(guardrail.get("guardrail_name", "")).strip()
         about = f"{name} {guardrail.get('guardrail_prompt', '')}"
         kinds = [k for k, rx in _KIND_KEYWORDS.items() if rx.search(about)]
+        if name and (url := guardrail.get("callback_url")):
+            # Matched or left for the judge, its hits carry this name and reach this URL.
+            self.callbacks[name] = str(url)
         if not name or not kinds:
             self.unmatched.append(guardrail)
             return
         for kind in kinds:
             self.names[kind] = name
-        if url := guardrail.get("callback_url"):
-            self.callbacks[name] = str(url)
 
     def _named(self, hits: list[GuardrailHit]) -> list[GuardrailHit]:
         return [dataclasses.replace(h, guardrail=self.names.get(h.kind, h.kind)) for h in hits]

@@ -152,6 +152,31 @@ class Encoder:
                 out[batch] = self._encode_batch([texts[i] for i in batch])
         return out
 
+    def encode_packed(self, texts: list[str] | tuple[str, ...]) -> np.ndarray:
+        """Like ``encode``, but all texts in one forward pass of one packed sequence.
+
+        The texts' tokens are laid end to end (positions restarting at each text) and attention
+        is masked block-diagonally, so each text sees only itself: the same vectors as
+        ``encode`` without padding, and the weights are streamed once rather than once per
+        batch. For a handful of short texts (a question and its new words) it is the cheapest
+        way; the attention matrix grows with the square of the total, so keep it small.
+        """
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(list(texts))
+        lengths = [int(sum(e.attention_mask)) for e in encodings]
+        ids = np.array([i for e, n in zip(encodings, lengths, strict=True) for i in e.ids[:n]])
+        segment = np.repeat(np.arange(len(texts)), lengths)
+        positions = np.concatenate([np.arange(n) for n in lengths])
+        bias = np.where(segment[:, None] == segment[None, :], 0.0, -1e9).astype(np.float32)
+        with self._lock, self._threads.limit(limits=1, user_api="blas"):
+            hidden = self.forward(ids[None], None, positions=positions, bias=bias[None, None])[0]
+        pooled = np.zeros((len(texts), DIM), dtype=np.float32)
+        np.add.at(pooled, segment, hidden)
+        pooled /= np.array(lengths, dtype=np.float32)[:, None]
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
@@ -161,14 +186,28 @@ class Encoder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
-    def forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """The last hidden layer (batch x tokens x 384) for token ids and an attention mask."""
+    def forward(
+        self,
+        ids: np.ndarray,
+        mask: np.ndarray | None,
+        *,
+        positions: np.ndarray | None = None,
+        bias: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The last hidden layer (batch x tokens x 384) for token ids and an attention mask.
+
+        ``positions`` and an additive attention ``bias`` (instead of ``mask``) pack several
+        texts into one sequence (``encode_packed``).
+        """
         batch, length = ids.shape
-        x = self.word[ids] + self.position[:length][None] + self.token_type
+        position = self.position[positions] if positions is not None else self.position[:length]
+        x = self.word[ids] + position[None] + self.token_type
         x = _layer_norm(x.astype(np.float32), *self.ln, self.eps)
         head_dim = x.shape[-1] // self.heads
-        # Padding keys get a large negative score so softmax gives them no weight.
-        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        if bias is None:
+            assert mask is not None
+            # Padding keys get a large negative score so softmax gives them no weight.
+            bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
         scale = np.float32(1.0 / np.sqrt(head_dim))
         for layer in self.layers:
             qkv = x @ layer.qkv_w + layer.qkv_b

@@ -41,7 +41,7 @@ from visavis.mind.knowledge.chunking import (
 )
 from visavis.mind.knowledge.documents import Document
 from visavis.mind.knowledge.embeddings import Encoder
-from visavis.mind.knowledge.vectors import embed, embed_one, shared_encoder
+from visavis.mind.knowledge.vectors import embed, embed_query, shared_encoder
 
 Strategy = Literal["speed", "balanced", "quality"]
 STRATEGIES: tuple[str, ...] = ("speed", "balanced", "quality")
@@ -277,7 +277,13 @@ class KnowledgeBase:
         bm25 = index.scores(terms)
         top = float(bm25.max())
         bm25_scaled = bm25 / top if top > 0 else bm25
-        query_vector = embed_one(self.encoder, query)
+        # Rare words are never matched by meaning (below), so they need no vector; the others
+        # are mostly the documents' own words, already cached. The question and its new words
+        # go through the model together, in one pass.
+        words = [w for _, w in pairs]
+        everyday = [j for j, w in enumerate(words) if self.encoder.pieces(w) <= 2]
+        wanted = [words[j] for j in everyday] if len(vectors.words) else []
+        query_vector, word_vectors = embed_query(self.encoder, query, wanted)
         cosine = vectors.chunks @ query_vector
         if strategy == "quality":
             best_sentence = np.full(n, -1.0, dtype=np.float32)
@@ -290,14 +296,9 @@ class KnowledgeBase:
             candidates = sorted(set(by_bm25) | set(top_k(cosine, CANDIDATES)))
 
         # Soft coverage: per question word, is it (or a word close in meaning) in the passage?
-        words = [w for _, w in pairs]
-        # Rare words are never matched by meaning (below), so they need no vector; the others
-        # are mostly the documents' own words, already cached.
-        everyday = [j for j, w in enumerate(words) if self.encoder.pieces(w) <= 2]
         similar: np.ndarray | None = None
-        if everyday and len(vectors.words):
+        if wanted:
             similar = np.zeros((len(words), len(vectors.words)), dtype=np.float32)
-            word_vectors = embed(self.encoder, [words[j] for j in everyday])
             similar[everyday] = word_vectors @ vectors.word_vectors.T
         # A word's weight: its idf in the documents times its specificity in general English,
         # so fillers of spoken questions ("supposed", "pretty", "since") weigh little.

@@ -62,8 +62,36 @@ def embed(encoder: Encoder, texts: Sequence[str], *, document: bool = False) -> 
 
 
 def embed_one(encoder: Encoder, text: str) -> np.ndarray:
-    """One text's vector, not cached: a spoken question is rarely asked twice word for word."""
-    return encoder.encode([text])[0]
+    """One text's vector (cached until ``forget_queries``: ``answer_question`` embeds the
+    question again after ``search`` did)."""
+    return embed_query(encoder, text, [])[0]
+
+
+def embed_query(
+    encoder: Encoder, query: str, words: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The question's vector and its ``words``' vectors (len(words) x 384), in one pass.
+
+    Whatever is not cached (the question, the words no document holds) is encoded in a single
+    packed forward pass (``Encoder.encode_packed``): one ~15-token question plus a few 3-token
+    words cost about as much as the question alone, where separate calls cost twice as much.
+    """
+    texts = [query, *words]
+    keys = [_key(t) for t in texts]
+    with _lock:
+        found = [_cache.get(k) for k in keys]
+    missing = list(dict.fromkeys(t for t, v in zip(texts, found, strict=True) if v is None))
+    if missing:
+        computed = dict(zip(missing, encoder.encode_packed(missing), strict=True))
+        with _lock:
+            if len(_cache) + len(missing) > MAX_ENTRIES:
+                _cache.clear()
+                _document_keys.clear()
+            for text, vector in computed.items():
+                _cache[_key(text)] = vector
+        found = [computed[t] if v is None else v for t, v in zip(texts, found, strict=True)]
+    word_vectors = np.stack(found[1:]) if words else np.zeros((0, DIM), dtype=np.float32)
+    return found[0], word_vectors  # type: ignore[return-value]
 
 
 def shared_encoder() -> Encoder | None:

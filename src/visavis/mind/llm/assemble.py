@@ -1,9 +1,12 @@
 """An LLM core for the flagship call, with the objectives engine behind it as the fallback.
 
 The LLM gets the persona's prompt, the patient's record (it must verify identity itself), the
-same objectives and tools as the engine (booking and escalation as declared tools, plus the
-persona's own), and what memory recalled. If the provider stalls or fails, the engine takes over
-from the progress made so far (``ObjectivesMind.resume``): the patient hears no error.
+persona's stored objectives (``config.objectives``, public shape) or else the engine's own, the
+engine's tools (booking and escalation as declared tools, plus the persona's own), and what
+memory recalled. If the provider stalls or fails, the engine takes over from the progress made
+so far (``ObjectivesMind.resume``): the patient hears no error. The engine can resume only
+objectives it knows, so with stored objectives it is the fallback only when every stored name
+is one of its own; otherwise there is none and a failed turn gets a short apology.
 """
 
 from __future__ import annotations
@@ -36,6 +39,19 @@ def patient_context(engine: ObjectivesMind) -> str:
     )
 
 
+def stored_objectives(
+    engine: ObjectivesMind, config: MindConfig
+) -> tuple[list[dict[str, Any]] | None, bool]:
+    """(the persona's stored objectives or None for the engine's, whether the engine can be
+    the fallback: always with its own objectives, with stored ones only when it knows them
+    all by name)."""
+    stored = [dict(o) for o in getattr(config, "objectives", None) or ()]
+    if not stored:
+        return None, True
+    known = {o.objective_name for o in engine.objectives.data}
+    return stored, all(o.get("objective_name") in known for o in stored)
+
+
 def llm_core(engine: ObjectivesMind, config: MindConfig, recollection: Recollection) -> LLMMind:
     llm: dict[str, Any] = dict(config.llm or {})
     model = str(llm.get("model") or "")
@@ -54,14 +70,16 @@ def llm_core(engine: ObjectivesMind, config: MindConfig, recollection: Recollect
     def fallback(progress: ObjectiveProgress) -> ObjectivesMind:
         return engine  # not used until now: it resumes from the LLM's progress
 
+    objectives, engine_can_resume = stored_objectives(engine, config)
     return LLMMind(
         provider,
         system_prompt=config.system_prompt or persona.system_prompt,
-        objectives=engine.objectives,
+        objectives=engine.objectives if objectives is None else objectives,
         tools=tools,
         greeting=" ".join(render(persona.greeting, context)),
         closing=" ".join(render(persona.phrasing.closing, context)),
-        persona_context="\n".join(c for c in (config.context, patient_context(engine)) if c),
-        fallback=fallback,
+        persona_context=config.context or None,
+        record_context=patient_context(engine),
+        fallback=fallback if engine_can_resume else None,
         context_provider=lambda _text: memory,
     )

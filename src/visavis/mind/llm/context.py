@@ -127,20 +127,38 @@ def extractive_summary(previous: str, old: Sequence[ChatMessage], max_chars: int
 
 
 class ContextBuilder:
-    """Builds the messages of a turn and decides when the conversation must be summarised."""
+    """Builds the messages of a turn and decides when the conversation must be summarised.
+
+    ``persona_context`` is the persona's (and conversation's) context, which the application
+    may add to or replace mid-call (``append``, ``overwrite``: the public
+    ``conversation.append_llm_context`` and ``.overwrite_llm_context``); ``record_context`` is
+    what the call itself knows (the patient's record) and stays whatever the application sends.
+    """
 
     def __init__(
         self,
         system_prompt: str,
         persona_context: str | None = None,
         *,
+        record_context: str | None = None,
         token_budget: int = 6000,
         chars_per_token: float = 4.0,
     ) -> None:
         self.system_prompt = system_prompt
         self.persona_context = persona_context
+        self.record_context = record_context
         self.token_budget = token_budget
         self.chars_per_token = chars_per_token
+
+    def append(self, text: str) -> None:
+        """Add ``text`` to the persona context (one rebinding: a turn being built on another
+        thread sees the old context or the new one, never half of it)."""
+        parts = [p for p in (self.persona_context, text.strip()) if p]
+        self.persona_context = "\n".join(parts) or None
+
+    def overwrite(self, text: str) -> None:
+        """Replace the persona context with ``text`` (empty: none)."""
+        self.persona_context = text.strip() or None
 
     def tokens(self, messages: Iterable[ChatMessage]) -> int:
         """A provider-neutral estimate (~4 characters a token for English)."""
@@ -156,8 +174,9 @@ class ContextBuilder:
         extra_context: Sequence[str] = (),
     ) -> list[ChatMessage]:
         blocks = [self.system_prompt.strip()]
-        if self.persona_context:
-            blocks.append(f"# About you and this call\n{self.persona_context.strip()}")
+        about = [c.strip() for c in (self.persona_context, self.record_context) if c]
+        if about:
+            blocks.append("# About you and this call\n" + "\n".join(about))
         blocks.append(objectives)
         if extra_context:
             # Labelled as reference so the model treats it as material, not as instructions.

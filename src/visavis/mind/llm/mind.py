@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,22 +30,21 @@ from visavis.mind.llm.context import (
 from visavis.mind.llm.evaluator import Evaluator
 from visavis.mind.llm.runner import LoopThread
 from visavis.mind.llm.state import LLMState
+from visavis.mind.llm.steps import ObjectiveSteps
 from visavis.mind.llm.streaming import StreamingClient
 from visavis.mind.llm.text import split_sentences
 from visavis.mind.llm.tooling import END_CALL, ToolEffects, ToolExecutor
 from visavis.mind.llm.types import ChatMessage, Completion, LLMError, LLMTimeout, ToolCall
-from visavis.mind.progress import NOT_FOUND, ObjectiveProgress, known_values
+from visavis.mind.progress import ObjectiveProgress, known_values
 from visavis.mind.tools.base import Tool
-from visavis.runtime.events import CallCompleted, ObjectiveActivated, ObjectiveCompleted
 
 if TYPE_CHECKING:
     from visavis.perception.summary import TurnPerception
 
 log = logging.getLogger(__name__)
-_GOODBYE = re.compile(r"\b(good ?bye|bye|take care)\b", re.IGNORECASE)
 
 
-class LLMMind(fb.FallbackSupport):
+class LLMMind(ObjectiveSteps, fb.FallbackSupport):
     """Implements ``visavis.mind.base.Mind`` with an LLM (see the module docstring)."""
 
     #: The loop runs this mind's methods on a worker thread: they block on the network.
@@ -64,6 +62,7 @@ class LLMMind(fb.FallbackSupport):
         greeting: str | None = None,
         closing: str | None = None,
         persona_context: str | None = None,
+        record_context: str | None = None,
         fallback: fb.FallbackFactory | None = None,
         evaluator: StreamingClient | None = None,
         context_provider: Callable[[str], list[str]] | None = None,
@@ -83,6 +82,7 @@ class LLMMind(fb.FallbackSupport):
         self.context = ContextBuilder(
             system_prompt,
             persona_context,
+            record_context=record_context,
             token_budget=token_budget,
             chars_per_token=chars_per_token,
         )
@@ -218,6 +218,16 @@ class LLMMind(fb.FallbackSupport):
         self._complete_objective(self._by_name[name], result, transcript)
         return result.events
 
+    def append_context(self, text: str) -> None:
+        """The application adds context (``conversation.append_llm_context``, also how it
+        returns an ``application`` tool's result): shown to the LLM from the next request."""
+        self.context.append(text)
+
+    def overwrite_context(self, text: str) -> None:
+        """The application replaces the persona context (``.overwrite_llm_context``); the
+        patient's record (``record_context``) stays."""
+        self.context.overwrite(text)
+
     @property
     def done(self) -> bool:
         return self._fallback.done if self._fallback is not None else self._state.done
@@ -289,13 +299,6 @@ class LLMMind(fb.FallbackSupport):
 
     # --- commit steps ------------------------------------------------------------------------
 
-    def _activate(self, name: str, result: CommitResult) -> None:
-        self._state.active = name
-        self._state.values.setdefault(name, {})
-        if name not in self._state.announced:
-            self._state.announced.append(name)
-            result.events.append(ObjectiveActivated(objective_name=name))
-
     def _run_tools(self, calls: list[ToolCall], result: CommitResult) -> None:
         st, effects = self._state, ToolEffects()
         for round_ in range(1, self.max_tool_rounds + 1):
@@ -319,64 +322,6 @@ class LLMMind(fb.FallbackSupport):
             calls = reply.tool_calls
             if not calls:
                 return
-
-    def _evaluate(self, result: CommitResult) -> None:
-        st = self._state
-        obj = self._by_name.get(st.active or "")
-        if obj is None or st.awaiting_confirmation:
-            return
-        transcript = render_transcript(st.history, st.summary)
-        verdict = self.evaluator.evaluate(
-            transcript, obj, known_values(st.values).get(obj.name, {})
-        )
-        values = st.values.setdefault(obj.name, {})
-        for k, v in verdict.variables.items():
-            if v != NOT_FOUND or k not in values:
-                values[k] = v
-        if not verdict.completed:
-            return
-        if obj.confirmation_mode == "manual":
-            st.awaiting_confirmation = obj.name
-        else:
-            self._complete_objective(obj, result, transcript)
-
-    def _complete_objective(self, obj: Any, result: CommitResult, transcript: str) -> None:
-        st = self._state
-        st.completed.append(obj.name)
-        values = st.values.get(obj.name, {})
-        result.events.append(
-            ObjectiveCompleted(objective_name=obj.name, output_variables=dict(values))
-        )
-        known = known_values({obj.name: values})[obj.name]
-        nxt = [
-            name
-            for name, prose in obj.next_conditional.items()
-            if self.evaluator.condition_holds(
-                transcript, obj, known, obj.conditions.get(name, prose)
-            )
-        ]
-        queue = [*nxt, *obj.next_required, *st.queue]
-        st.queue = list(dict.fromkeys(n for n in queue if n not in st.completed))
-        st.active = None
-        if st.queue and not obj.ends_call:
-            self._activate(st.queue.pop(0), result)
-
-    def _maybe_close(self, result: CommitResult) -> None:
-        st = self._state
-        all_done = st.active is None and bool(st.completed)
-        if st.done or not (all_done or st.end_requested):
-            return
-        said = " ".join(m.content for m in st.history[-2:] if m.role == "assistant")
-        if not st.end_requested and not _GOODBYE.search(said):
-            if self.closing is not None:
-                text = self.closing
-            else:
-                cue = ChatMessage("user", "(Every objective is done: say a brief goodbye.)")
-                text = self._text([*self._messages(st), cue])
-            st.history.append(ChatMessage("assistant", text))
-            result.followup_sentences += split_sentences(text)
-        st.done = True
-        result.events.append(CallCompleted(outcome=self.outcome()))
 
     def _compact(self) -> None:
         st = self._state

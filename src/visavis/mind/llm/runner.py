@@ -27,12 +27,16 @@ class LoopThread:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
 
-    def run(self, coro: Coroutine[Any, Any, T], timeout_s: float | None = None) -> T:
-        """Run ``coro`` on the loop and wait for it; cancels it on timeout."""
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start ``coro`` on the loop; the caller waits (and cancels) through the future."""
         if self.closed:
             coro.close()
             raise RuntimeError("the mind's event loop is closed")
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout_s: float | None = None) -> T:
+        """Run ``coro`` on the loop and wait for it; cancels it on timeout."""
+        future = self.submit(coro)
         try:
             return future.result(timeout_s)
         except concurrent.futures.TimeoutError:
