@@ -71,6 +71,7 @@ COSINE_WEIGHT = 1.0
 PARTIAL_CREDIT = True
 #: How many BM25 candidates ``speed`` and ``balanced`` rescore before cutting to k.
 CANDIDATES = 20
+TRACE = None
 
 
 @dataclass(frozen=True)
@@ -321,6 +322,7 @@ class KnowledgeBase:
             covered = 0.0
             total = 0.0
             in_heading = 0.0
+            _miss = []
             for w_index, (term, _) in enumerate(pairs):
                 weight = float(weight_of[term])
                 if term in index.term_sets[i]:
@@ -346,6 +348,10 @@ class KnowledgeBase:
                 # An unknown word weighs as much as the rarest known one (its idf), more if
                 # it is a rare word, scaled by its specificity like any other word.
                 total += weight if known else rarity[w_index] * nowhere * specificity[w_index]
+                _miss.append((words[w_index], round(weight if known else rarity[w_index] * nowhere * specificity[w_index],2), round(near,2), round(specificity[w_index],2), known))
+            if TRACE is not None:
+                bs = float((vectors.sentences[vectors.sentence_chunk == i] @ query_vector).max())
+                TRACE.append(dict(q=query, i=i, h=index.chunks[i].heading, cov=covered / max(total, 1e-9), cos=float(semantic[i]), bs=bs, miss=_miss, nowhere=nowhere, total=total))
             if total <= 0 or covered / total < self.hybrid_min_coverage:
                 continue
             score = float(bm25_scaled[i]) + COSINE_WEIGHT * float(semantic[i])
