@@ -238,10 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    from visavis.logs import configure
+
+    configure(logging.DEBUG if args.verbose else logging.WARNING)
     from visavis.face import AvatarError
     from visavis.mind import MindConfigError
     from visavis.models import ModelUnavailableError
