@@ -96,6 +96,11 @@ def build_mind(
         p.full_name for p in load_patients(folder / "patients.yaml").patients if p.id != patient_id
     ]
     guardrails = Guardrails(config.guardrails, other_patients=others)
+    judge = None
+    if config.llm:  # only an LLM core is ``blocking``: an engine call never waits on a judge
+        from visavis.mind.guardrails.judge import make_judge
+
+        judge = make_judge(config.llm, guardrails.unmatched)
     grounding = Grounding(
         # Even with no documents there is a (empty) knowledge base: a question is then passed
         # to the care team, never answered from nothing.
@@ -103,6 +108,7 @@ def build_mind(
         strategy=config.retrieval_strategy,
         guardrails=guardrails,
         memory=recollection.context_blocks(),
+        judge=judge,
     )
     mind = GroundedMind(core, grounding, engine.persona.phrasing, recollection)
     # Where a guardrail's hits and an objective's completion are also sent (their own

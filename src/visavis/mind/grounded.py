@@ -44,6 +44,7 @@ from visavis.runtime.events import (
 )
 
 if TYPE_CHECKING:
+    from visavis.mind.guardrails.judge import GuardrailJudge
     from visavis.perception.summary import TurnPerception
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -62,6 +63,8 @@ class Grounding:
     guardrails: Guardrails | None = None
     #: Text blocks recalled from the person's memory stores (for an LLM core's context).
     memory: list[str] = field(default_factory=list)
+    #: The LLM judge of the persona guardrails no deterministic check covers (LLM cores only).
+    judge: GuardrailJudge | None = None
 
 
 @dataclass
@@ -118,6 +121,22 @@ class GroundedMind:
         blocking = [h for h in hits if h.kind != MEDICAL]
         if blocking:
             return self._safe_reply(user_text, blocking[0])
+        if g.judge is None or hits:
+            return self._plan_checked(user_text, hits, heard_reply, perception)
+        # The judge runs beside the core's plan (pure, so it can be thrown away on a hit).
+        verdict = g.judge.submit(user_text, "input")
+        plan = self._plan_checked(user_text, hits, heard_reply, perception)
+        judged = verdict.result()
+        return self._safe_reply(user_text, judged[0]) if judged else plan
+
+    def _plan_checked(
+        self,
+        user_text: str,
+        hits: list[GuardrailHit],
+        heard_reply: str | None,
+        perception: TurnPerception | None,
+    ) -> ReplyPlan:
+        g = self.grounding
         question = self._question_part(user_text)
         if question is not None and g.knowledge is not None:
             return self._answer(user_text, question, hits, heard_reply, perception)
@@ -145,6 +164,14 @@ class GroundedMind:
     @property
     def done(self) -> bool:
         return self.inner.done
+
+    def close(self) -> None:
+        """Close the judge and the core (an LLM core's clients), if they have anything open."""
+        if self.grounding.judge is not None:
+            self.grounding.judge.close()
+        close = getattr(self.inner, "close", None)
+        if callable(close):
+            close()
 
     def outcome(self) -> dict[str, Any]:
         return {
@@ -286,6 +313,13 @@ class GroundedMind:
             events.append(_triggered(hits[0], reply))
             if reply not in out:
                 out.append(reply)
+        if g.judge is not None and out and not events:
+            # One judgement for the whole reply, not one per sentence.
+            judged = g.judge.check(" ".join(out), "output")
+            if judged:
+                reply = g.guardrails.safe_reply(judged[0])
+                events.append(_triggered(judged[0], reply))
+                return [reply]
         return out
 
     def _checked_followups(self, result: CommitResult) -> list[str]:
