@@ -111,6 +111,7 @@ def build_mind(
         judge=judge,
     )
     mind = GroundedMind(core, grounding, engine.persona.phrasing, recollection)
+    mind.persona = engine.persona
     # Where a guardrail's hits and an objective's completion are also sent (their own
     # ``callback_url``, besides the conversation's).
     mind.callback_urls = {

@@ -90,6 +90,9 @@ class GroundedMind:
         self.phrasing = phrasing or _default_phrasing(inner)
         self.recollection = recollection
         self.callback_urls: dict[str, str] = {}
+        #: Who the agent is (face, perception layer): the core's, or the flagship's for an
+        #: LLM core (``build_mind`` sets it).
+        self.persona = getattr(inner, "persona", None)
         self.follow_ups: list[str] = []
         self.violations: list[dict[str, Any]] = []
         self.citations: int = 0

@@ -76,7 +76,8 @@ def llm_core(engine: ObjectivesMind, config: MindConfig, recollection: Recollect
         system_prompt=config.system_prompt or persona.system_prompt,
         objectives=engine.objectives if objectives is None else objectives,
         tools=tools,
-        greeting=" ".join(render(persona.greeting, context)),
+        # The engine's opening (greeting and first question): pure, nothing is committed.
+        greeting=" ".join(engine.greet().sentences),
         closing=" ".join(render(persona.phrasing.closing, context)),
         persona_context=config.context or None,
         record_context=patient_context(engine),
