@@ -6,8 +6,10 @@ from bench.grounding import (
     Score,
     answerable,
     correct_answer,
+    fresh,
     load_kb,
     load_questions,
+    original,
     report,
     score,
     split,
@@ -97,6 +99,16 @@ def test_answer_accuracy_needs_the_keywords_and_the_citation() -> None:
 def test_split_is_half_and_half_and_disjoint() -> None:
     _, questions = load_questions()
     tuning, held_out = split(questions)
-    assert len(tuning) + len(held_out) == len(questions)
+    assert len(tuning) + len(held_out) == len(original(questions))
     assert not {q["text"] for q in tuning} & {q["text"] for q in held_out}
     assert sum(not answerable(q) for q in held_out) >= 10
+
+
+def test_fresh_set_is_separate_and_large_enough() -> None:
+    _, questions = load_questions()
+    new = fresh(questions)
+    assert sum(not answerable(q) for q in new) >= 15 and sum(map(answerable, new)) >= 10
+    # Appended after the original questions, so the even/odd split did not move.
+    assert questions[-len(new) :] == new and not set(map(str, new)) & set(
+        map(str, original(questions))
+    )

@@ -52,6 +52,16 @@ def test_unit_vectors_and_batching_does_not_change_results(encoder: Encoder) -> 
     assert encoder.encode([]).shape == (0, DIM)
 
 
+def test_packed_encoding_matches_batched_encoding(encoder: Encoder) -> None:
+    # One sequence with block-diagonal attention and restarting positions: no text sees
+    # another, so the vectors are the batched ones.
+    texts = ["What time of day am I supposed to take the Lasix?", "time", "supposed", "lasix"]
+    packed = encoder.encode_packed(texts)
+    assert packed.shape == (4, DIM) and packed.dtype == np.float32
+    assert np.allclose(packed, encoder.encode(texts), atol=1e-5)
+    assert encoder.encode_packed([]).shape == (0, DIM)
+
+
 def test_paraphrases_score_above_unrelated_pairs(encoder: Encoder) -> None:
     pairs = [
         ("Can I have a glass of wine?", "Is it okay to drink alcohol?"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from visavis.mind.knowledge import Document, KnowledgeBase, vectors
+from visavis.mind.knowledge import Document, KnowledgeBase, answer_question, vectors
 from visavis.mind.knowledge.embeddings import EncoderUnavailableError, load_encoder
 
 EXAMPLE = (
@@ -57,6 +57,11 @@ def test_embeddings_bridge_vocabulary_gaps(kb: KnowledgeBase, question: str, hea
         "Should I keep taking my metformin for my diabetes?",
         "Can I take aspirin for my headache?",
         "Who won the ball game last night?",
+        # One shared topic word, the rest of the question unanswered: the evidence gate
+        # (coverage plus the closest sentence's cosine) and salient common words.
+        "Do I need to see a kidney specialist?",
+        "Will the water pill make my hair fall out?",
+        "Is there a support group for heart failure patients?",
     ],
 )
 def test_hybrid_gate_refuses_what_the_documents_do_not_cover(
@@ -71,18 +76,34 @@ def test_vectors_are_computed_once_per_text(
 ) -> None:
     encoder = load_encoder()
     KnowledgeBase([discharge]).search("salt", strategy="balanced")  # warm the shared cache
-    calls: list[int] = []
-    real = type(encoder).encode
+    calls: list[tuple[str, ...]] = []
+    real, real_packed = type(encoder).encode, type(encoder).encode_packed
 
     def counting(self, texts, batch_size=32):  # type: ignore[no-untyped-def]
-        calls.append(len(texts))
+        calls.append(tuple(texts))
         return real(self, texts, batch_size)
 
+    def counting_packed(self, texts):  # type: ignore[no-untyped-def]
+        calls.append(tuple(texts))
+        return real_packed(self, texts)
+
     monkeypatch.setattr(type(encoder), "encode", counting)
+    monkeypatch.setattr(type(encoder), "encode_packed", counting_packed)
     again = KnowledgeBase([discharge])
     assert calls == []  # a second base over the same documents embeds nothing
     again.search("How much salt can I have?", strategy="balanced")
-    assert calls == [1]  # the question, once
+    assert calls == [("How much salt can I have?",)]  # the question, once ("salt" is cached)
+    calls.clear()
+    question = "Can I munch pretzels while gardening?"
+    again.search(question, strategy="balanced")
+    # One pass for the question and its everyday words the documents do not hold; a rare
+    # word (several word pieces, "pretzels") is never matched by meaning, so needs no vector.
+    assert len(calls) == 1 and calls[0][0] == question
+    assert {"munch", "gardening"} <= set(calls[0]) and "pretzels" not in calls[0]
+    calls.clear()
+    again.search(question, strategy="quality")
+    answer_question(again, question)
+    assert calls == []  # the question and its words are cached until forget_queries
 
 
 def test_missing_model_degrades_to_bm25_with_one_warning(

@@ -68,6 +68,10 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return (0.5 * x * (1.0 + _erf(x * np.float32(0.7071067811865476)))).astype(np.float32)
 
 
+def _array(tensor: np.ndarray) -> np.ndarray:
+    return np.array(tensor, dtype=np.float32)  # a copy in memory: a plain ndarray
+
+
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
     mean = x.mean(axis=-1, keepdims=True)
     var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
@@ -87,11 +91,13 @@ class _Layer:
         self.qkv_w = np.concatenate([q[0], k[0], v[0]], axis=1)
         self.qkv_b = np.concatenate([q[1], k[1], v[1]])
         self.out_w, self.out_b = linear("attention.output.dense")
-        self.ln1 = (t[f"{prefix}.attention.output.LayerNorm.weight"],)
-        self.ln1 += (t[f"{prefix}.attention.output.LayerNorm.bias"],)
+        # Plain arrays, not memory-map views: numpy ops on a memmap carry subclass overhead.
+        self.ln1 = (_array(t[f"{prefix}.attention.output.LayerNorm.weight"]),)
+        self.ln1 += (_array(t[f"{prefix}.attention.output.LayerNorm.bias"]),)
         self.up_w, self.up_b = linear("intermediate.dense")
         self.down_w, self.down_b = linear("output.dense")
-        self.ln2 = (t[f"{prefix}.output.LayerNorm.weight"], t[f"{prefix}.output.LayerNorm.bias"])
+        self.ln2 = (_array(t[f"{prefix}.output.LayerNorm.weight"]),)
+        self.ln2 += (_array(t[f"{prefix}.output.LayerNorm.bias"]),)
 
 
 class Encoder:
@@ -106,8 +112,8 @@ class Encoder:
         t = read_safetensors(directory / "model.safetensors")
         self.word = t["embeddings.word_embeddings.weight"]
         self.position = np.asarray(t["embeddings.position_embeddings.weight"], dtype=np.float32)
-        self.token_type = np.asarray(t["embeddings.token_type_embeddings.weight"][0])
-        self.ln = (t["embeddings.LayerNorm.weight"], t["embeddings.LayerNorm.bias"])
+        self.token_type = _array(t["embeddings.token_type_embeddings.weight"][0])
+        self.ln = (_array(t["embeddings.LayerNorm.weight"]), _array(t["embeddings.LayerNorm.bias"]))
         self.layers = [
             _Layer(t, f"encoder.layer.{i}") for i in range(int(config["num_hidden_layers"]))
         ]

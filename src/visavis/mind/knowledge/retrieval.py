@@ -17,7 +17,11 @@ Strategies (``document_retrieval_strategy``):
   meaning to one of the passage's words ("wine" ~ "alcohol", "peeing" ~ "urinate", "swollen" ~
   "swelling"), while a rare word (several word pieces) neither in the documents nor close to
   any of their words weighs up to double: an unknown medicine ("warfarin") is what the
-  question is about. A passage must also pass a minimum cosine (rules out "sex" vs "safe").
+  question is about (weights and matching: ``coverage``). A passage must also pass a minimum
+  cosine (rules out "sex" vs "safe"), and its coverage plus its closest sentence's cosine must
+  reach ``MIN_EVIDENCE``: a single shared topic word ("kidney specialist" vs "helps your
+  kidneys") covers half a short question but the sentence that would be read out is far off.
+  The question and its words not yet seen are embedded in one packed forward pass.
 - ``quality``: ``balanced`` over all chunks, plus the best sentence's cosine (a short question
   matches one sentence better than a whole paragraph) and the bigram phrase boost.
 
@@ -39,6 +43,7 @@ from visavis.mind.knowledge.chunking import (
     chunk_document,
     sentences_of,
 )
+from visavis.mind.knowledge.coverage import WORD_MATCH, QueryWords, coverage
 from visavis.mind.knowledge.documents import Document
 from visavis.mind.knowledge.embeddings import Encoder
 from visavis.mind.knowledge.vectors import embed, embed_query, shared_encoder
@@ -55,8 +60,13 @@ MIN_COVERAGE = 0.5
 HYBRID_MIN_COVERAGE = 0.5
 #: Hybrid strategies: a passage must also be at least this close to the question in meaning.
 MIN_COSINE = 0.2
-#: A question word counts as present when its vector is this close to one of the passage's.
-WORD_MATCH = 0.6
+#: Hybrid strategies: coverage plus the cosine of the passage's closest sentence must reach
+#: this. Chosen as the highest multiple of 0.05 that costs no correct answer on the tuning split.
+MIN_EVIDENCE = 0.9
+#: A question word's weight uses at least SALIENCE x its cosine with the whole question: a
+#: word central to what is asked ("hair", "group") weighs as a topic word even when it is
+#: common English. The highest multiple of 0.5 that costs nothing on the tuning split.
+SALIENCE = 2.0
 #: Weight (times the highest idf) of a question word that nothing in the documents resembles:
 #: 1 plus PIECE_WEIGHT per word piece past two, at most UNKNOWN_WEIGHT.
 UNKNOWN_WEIGHT = 2.0
@@ -67,11 +77,8 @@ HEADING_BOOST = 0.5
 PHRASE_BOOST = 0.5
 #: Weight of the embedding cosine against BM25 scaled to [0, 1].
 COSINE_WEIGHT = 1.0
-#: A soft match counts its similarity, not a whole word.
-PARTIAL_CREDIT = True
 #: How many BM25 candidates ``speed`` and ``balanced`` rescore before cutting to k.
 CANDIDATES = 20
-TRACE = None
 
 
 @dataclass(frozen=True)
@@ -278,35 +285,72 @@ class KnowledgeBase:
         bm25 = index.scores(terms)
         top = float(bm25.max())
         bm25_scaled = bm25 / top if top > 0 else bm25
-        # Rare words are never matched by meaning (below), so they need no vector; the others
-        # are mostly the documents' own words, already cached. The question and its new words
-        # go through the model together, in one pass.
+        # Rare words are never matched by meaning (coverage), so they need no vector; the
+        # others are mostly the documents' own words, already cached. The question and its new
+        # words go through the model together, in one pass.
         words = [w for _, w in pairs]
         everyday = [j for j, w in enumerate(words) if self.encoder.pieces(w) <= 2]
         wanted = [words[j] for j in everyday] if len(vectors.words) else []
         query_vector, word_vectors = embed_query(self.encoder, query, wanted)
         cosine = vectors.chunks @ query_vector
+        sentence_cosine = vectors.sentences @ query_vector
+        best_sentence = np.full(n, -1.0, dtype=np.float32)
+        np.maximum.at(best_sentence, vectors.sentence_chunk, sentence_cosine)
         if strategy == "quality":
-            best_sentence = np.full(n, -1.0, dtype=np.float32)
-            np.maximum.at(best_sentence, vectors.sentence_chunk, vectors.sentences @ query_vector)
             semantic = 0.5 * (cosine + best_sentence)
             candidates = list(range(n))
         else:
             semantic = cosine
             by_bm25 = [i for i in top_k(bm25, CANDIDATES) if bm25[i] > 0.0]
             candidates = sorted(set(by_bm25) | set(top_k(cosine, CANDIDATES)))
+        q = self._query_words(pairs, everyday, word_vectors, index, vectors, query_vector)
+        query_bigrams = _bigrams(tokenize(query)) if strategy == "quality" else set()
 
-        # Soft coverage: per question word, is it (or a word close in meaning) in the passage?
+        ranked: list[tuple[float, int]] = []
+        for i in candidates:
+            if semantic[i] < MIN_COSINE:
+                continue
+            cover = coverage(q, index.term_sets[i], vectors.chunk_words[i], index.heading_tokens[i])
+            if cover.share < self.hybrid_min_coverage:
+                continue
+            # Coverage alone lets a question through on one shared topic word ("Do I need to
+            # see a kidney specialist?" vs "helps your kidneys remove extra fluid"): the best
+            # sentence, the one that would be read out, must also be close to the question.
+            if cover.share + float(best_sentence[i]) < MIN_EVIDENCE:
+                continue
+            score = float(bm25_scaled[i]) + COSINE_WEIGHT * float(semantic[i])
+            score *= 1.0 + HEADING_BOOST * cover.in_heading / cover.total
+            if query_bigrams:
+                found = len(query_bigrams & self._bigrams[i]) / len(query_bigrams)
+                score *= 1.0 + PHRASE_BOOST * found
+            ranked.append((score, i))
+        return ranked
+
+    def _query_words(
+        self,
+        pairs: list[tuple[str, str]],
+        everyday: list[int],
+        word_vectors: np.ndarray,
+        index: BM25Index,
+        vectors: _Vectors,
+        query_vector: np.ndarray,
+    ) -> QueryWords:
+        """The question's words with their weights and similarities to the documents' words."""
+        assert self.encoder is not None
+        words = [w for _, w in pairs]
         similar: np.ndarray | None = None
-        if wanted:
+        if len(word_vectors):
             similar = np.zeros((len(words), len(vectors.words)), dtype=np.float32)
             similar[everyday] = word_vectors @ vectors.word_vectors.T
         # A word's weight: its idf in the documents times its specificity in general English,
-        # so fillers of spoken questions ("supposed", "pretty", "since") weigh little.
-        specificity = [self.encoder.specificity(w) for _, w in pairs]
-        weight_of = {t: index.idf(t) * g for (t, _), g in zip(pairs, specificity, strict=True)}
+        # so fillers of spoken questions ("supposed", "pretty", "since") weigh little, unless
+        # the word carries the question's meaning (its salience: cosine with the question).
+        specificity = [self.encoder.specificity(w) for w in words]
+        if SALIENCE and len(word_vectors):
+            salience = word_vectors @ query_vector
+            for m, j in enumerate(everyday):
+                specificity[j] = max(specificity[j], min(1.0, SALIENCE * float(salience[m])))
         nowhere = index.idf("\x00")  # the idf of a term no chunk holds
-        query_bigrams = _bigrams(tokenize(query)) if strategy == "quality" else set()
         # A word outside the model's 30k-word vocabulary (split into several pieces) is rare
         # and specific, a drug or condition name ("warfarin" = war+far+in): when the documents
         # hold nothing like it, the question is about something they do not cover.
@@ -314,53 +358,21 @@ class KnowledgeBase:
             min(UNKNOWN_WEIGHT, max(1.0, 1.0 + PIECE_WEIGHT * (self.encoder.pieces(w) - 2)))
             for w in words
         ]
-
-        ranked: list[tuple[float, int]] = []
-        for i in candidates:
-            if semantic[i] < MIN_COSINE:
-                continue
-            covered = 0.0
-            total = 0.0
-            in_heading = 0.0
-            _miss = []
-            for w_index, (term, _) in enumerate(pairs):
-                weight = float(weight_of[term])
-                if term in index.term_sets[i]:
-                    covered += weight
-                    total += weight
-                    in_heading += weight if term in index.heading_tokens[i] else 0.0
-                    continue
-                # Only everyday words are matched by meaning: names split into pieces look
-                # alike by their pieces ("metformin" ~ "metoprolol" at 0.68).
-                soft = similar is not None and rarity[w_index] == 1.0
-                near = (
-                    float(similar[w_index, vectors.chunk_words[i]].max())
-                    if soft and similar is not None and len(vectors.chunk_words[i])
-                    else 0.0
-                )
-                if near >= WORD_MATCH:
-                    covered += weight * near if PARTIAL_CREDIT else weight
-                    total += weight
-                    continue
-                known = term in index or (
-                    soft and similar is not None and float(similar[w_index].max()) >= WORD_MATCH
-                )
-                # An unknown word weighs as much as the rarest known one (its idf), more if
-                # it is a rare word, scaled by its specificity like any other word.
-                total += weight if known else rarity[w_index] * nowhere * specificity[w_index]
-                _miss.append((words[w_index], round(weight if known else rarity[w_index] * nowhere * specificity[w_index],2), round(near,2), round(specificity[w_index],2), known))
-            if TRACE is not None:
-                bs = float((vectors.sentences[vectors.sentence_chunk == i] @ query_vector).max())
-                TRACE.append(dict(q=query, i=i, h=index.chunks[i].heading, cov=covered / max(total, 1e-9), cos=float(semantic[i]), bs=bs, miss=_miss, nowhere=nowhere, total=total))
-            if total <= 0 or covered / total < self.hybrid_min_coverage:
-                continue
-            score = float(bm25_scaled[i]) + COSINE_WEIGHT * float(semantic[i])
-            score *= 1.0 + HEADING_BOOST * in_heading / total
-            if query_bigrams:
-                found = len(query_bigrams & self._bigrams[i]) / len(query_bigrams)
-                score *= 1.0 + PHRASE_BOOST * found
-            ranked.append((score, i))
-        return ranked
+        soft = [similar is not None and r == 1.0 for r in rarity]
+        near = similar.max(axis=1) if similar is not None else np.zeros(len(words))
+        terms = [t for t, _ in pairs]
+        pairs_near = zip(terms, soft, near, strict=True)
+        known = [t in index or (s and m >= WORD_MATCH) for t, s, m in pairs_near]
+        return QueryWords(
+            terms=terms,
+            weights=[index.idf(t) * g for (t, _), g in zip(pairs, specificity, strict=True)],
+            # An unknown word weighs as much as the rarest known one (its idf), more if it is
+            # a rare word, scaled by its specificity like any other word.
+            unknown_weights=[r * nowhere * g for r, g in zip(rarity, specificity, strict=True)],
+            soft=soft,
+            known=known,
+            similar=similar,
+        )
 
     def _passage(self, chunk: Chunk, score: float) -> Passage:
         document = self._documents[chunk.document_id]
