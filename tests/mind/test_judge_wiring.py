@@ -12,8 +12,11 @@ from visavis.mind.guardrails.judge import JUDGE_MARKER
 from visavis.mind.llm.evaluator import EVALUATOR_MARKER
 from visavis.runtime.events import GuardrailTriggered
 
-BILLING = {"guardrail_name": "no_billing", "guardrail_prompt": "Never discuss bills.",
-           "callback_url": "https://x.org/b"}
+BILLING = {
+    "guardrail_name": "no_billing",
+    "guardrail_prompt": "Never discuss bills.",
+    "callback_url": "https://x.org/b",
+}
 
 
 def test_wired(tmp_path: Path) -> None:
@@ -35,8 +38,12 @@ def test_wired(tmp_path: Path) -> None:
 
         fake.responder = respond
         llm = {"model": "fake", "base_url": fake.url, "api_key": "k", "provider": "openai"}
-        mind = build_mind("maria-lopez", tmp_path / "c.db", TODAY,
-                          MindConfig(llm=llm, guardrails=[BILLING], documents=[]))
+        mind = build_mind(
+            "maria-lopez",
+            tmp_path / "c.db",
+            TODAY,
+            MindConfig(llm=llm, guardrails=[BILLING], documents=[]),
+        )
         try:
             assert mind.callback_urls["no_billing"] == "https://x.org/b"
             call = Call(mind)
@@ -47,7 +54,9 @@ def test_wired(tmp_path: Path) -> None:
             assert said.startswith("I'm sorry, I can't help"), said  # output: "Your bill..."
             trig = [e for e in call.events if isinstance(e, GuardrailTriggered)]
             assert [(e.guardrail_name, e.kind, e.direction) for e in trig] == [
-                ("no_billing", "persona", "input"), ("no_billing", "persona", "output")]
+                ("no_billing", "persona", "input"),
+                ("no_billing", "persona", "output"),
+            ]
             print(call.said, len(judged))
         finally:
             mind.close()

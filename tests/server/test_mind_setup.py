@@ -106,9 +106,7 @@ async def test_the_personas_documents_guardrails_and_memory_reach_the_mind(
     assert receiver.on("/conversation")
 
     # What the call leaves in memory is listed, then forgotten, through the API.
-    stored = await asyncio.to_thread(
-        remember_call, config, mind.outcome(), conversation_id, DAY
-    )
+    stored = await asyncio.to_thread(remember_call, config, mind.outcome(), conversation_id, DAY)
     assert stored is not None and stored.items
     async with api_client(app) as client:
         listed = await client.get("/v1/memory_stores/patient-42/memories")
