@@ -99,3 +99,25 @@ def test_without_documents_a_question_is_passed_on(tmp_path: Path) -> None:
     said = call.user("How much salt can I have each day?")
     assert "care team" in said
     assert [e.text for e in of_type(call, FollowUpItem)] == ["How much salt can I have each day?"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Who is this again?", "Can you speak a bit slower?", "Lovely weather today, isn't it?"],
+)
+def test_questions_about_the_call_are_not_sent_to_the_documents(
+    mind: GroundedMind, text: str
+) -> None:
+    call = verified(mind)
+    call.user(text)
+    assert not of_type(call, KnowledgeRetrieved) and not of_type(call, FollowUpItem)
+
+
+def test_a_question_that_answers_the_pending_one_stays_with_the_core(mind: GroundedMind) -> None:
+    call = verified(mind)
+    call.user("Yes, all of them.")
+    call.user("I feel fine.")
+    assert "Which works better" in call.last[-1]
+    call.user("Can we do the first one?")
+    assert not of_type(call, KnowledgeRetrieved)
+    assert mind.outcome()["follow_up_booked"]

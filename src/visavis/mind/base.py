@@ -9,6 +9,7 @@ on the timeline plus any sentences that depend on a tool's result.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -31,6 +32,9 @@ class ReplyPlan:
     state: Any = None
     #: Engine-private actions (tool calls) to run on ``commit``.
     actions: list[Any] = field(default_factory=list)
+    #: False when the core could not make sense of the user's words as an answer (it asks
+    #: them to clarify): the grounding layer then tries them as a question to the documents.
+    understood: bool = True
 
 
 @dataclass
@@ -78,3 +82,24 @@ class Mind(Protocol):
         """The call's outcome so far: objectives_completed, output_variables, escalated,
         escalation_reason, follow_up_booked, booking."""
         ...
+
+
+def outcome_record(
+    completed: list[str],
+    values: dict[str, dict[str, Any]],
+    escalated: bool,
+    escalation_reason: str | None,
+    booking: dict[str, Any] | None,
+    identity: list[Any],
+) -> dict[str, Any]:
+    """``Mind.outcome()``'s keys, the same for every core (``identity``: the values of the
+    identity variables; confirmed when there are some and all are True)."""
+    return {
+        "objectives_completed": list(completed),
+        "output_variables": copy.deepcopy(values),
+        "escalated": escalated,
+        "escalation_reason": escalation_reason,
+        "follow_up_booked": booking is not None,
+        "booking": copy.deepcopy(booking),
+        "identity_confirmed": bool(identity) and all(v is True for v in identity),
+    }

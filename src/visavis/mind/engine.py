@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from visavis.mind.actions import ActionRunner
-from visavis.mind.base import CommitResult, ReplyPlan
+from visavis.mind.base import CommitResult, ReplyPlan, outcome_record
 from visavis.mind.conditions import parse_condition
 from visavis.mind.engine_config import check_phrasing
 from visavis.mind.escalation import escalate_if_needed
@@ -165,15 +165,9 @@ class ObjectivesMind:
             if spec.understand in _IDENTITY_KINDS
             for v in [s.values.get(o.objective_name, {}).get(k)]
         ]
-        return {
-            "objectives_completed": list(s.completed),
-            "output_variables": copy.deepcopy(s.values),
-            "escalated": s.escalated,
-            "escalation_reason": s.escalation_reason,
-            "follow_up_booked": s.booking is not None,
-            "booking": copy.deepcopy(s.booking),
-            "identity_confirmed": bool(identity) and all(v is True for v in identity),
-        }
+        return outcome_record(
+            s.completed, s.values, s.escalated, s.escalation_reason, s.booking, identity
+        )
 
     # --- turn mechanics ----------------------------------------------------------------------
 
@@ -233,6 +227,7 @@ class ObjectivesMind:
             self._offer_slots(turn, spec.ask, exclude=[o["slot_id"] for o in s.hint["offered"]])
             return
         if not reading.clear:
+            turn.unclear = True
             s.attempts += 1
             if s.attempts > self.persona.max_clarifications:
                 s.values[obj.objective_name][var] = spec.give_up_value

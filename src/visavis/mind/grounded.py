@@ -33,7 +33,7 @@ from visavis.mind.knowledge import KnowledgeBase
 from visavis.mind.knowledge.answer import answer_question, looks_like_question
 from visavis.mind.memory import Recollection
 from visavis.mind.persona import Phrasing, render
-from visavis.mind.understanding.repeat import asks_to_repeat
+from visavis.mind.understanding.about_call import about_the_call
 from visavis.runtime.events import (
     BaseEvent,
     Citation,
@@ -141,6 +141,14 @@ class GroundedMind:
     ) -> ReplyPlan:
         g = self.grounding
         question = self._question_part(user_text)
+        # "Can we do the later one?" answers the booking question: a core that understands the
+        # words as an answer keeps them. (Never a medical question, never an LLM core: it would
+        # answer without the passages.)
+        only_asked = question is not None and question == user_text.strip()
+        if only_asked and not hits and not getattr(self.inner, "reads_passages", False):
+            own = self.inner.plan(user_text, heard_reply, perception)
+            if own.understood:
+                return self._guard_output(own)
         if question is not None and g.knowledge is not None:
             return self._answer(user_text, question, hits, heard_reply, perception)
         if hits:  # a medical question with no documents to answer from
@@ -192,9 +200,9 @@ class GroundedMind:
     # --- questions ---------------------------------------------------------------------------
 
     def _question_part(self, text: str) -> str | None:
-        """The question in what the user said (None if they asked nothing, or only asked to
-        hear ours again)."""
-        if asks_to_repeat(text):
+        """The question in what the user said (None if they asked nothing, or only about the
+        call itself: to hear ours again, to slow down, who is calling)."""
+        if about_the_call(text):
             return None
         asked = [s for s in _SENTENCE_END.split(text.strip()) if looks_like_question(s)]
         return " ".join(asked) if asked else None

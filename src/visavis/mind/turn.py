@@ -18,6 +18,8 @@ class Turn:
         self.actions: list[Action] = []
         #: After a booking, what follows depends on the booking: it waits in the action.
         self._deferred: list[str] | None = None
+        #: The user's words made no sense as an answer (the reply asks to clarify).
+        self.unclear = False
 
     def say(self, template: list[str], **extra: str) -> None:
         text = render(template, {**self.context, **extra})
@@ -39,6 +41,7 @@ class Turn:
             user_text=user_text,
             state=self.state,
             actions=self.actions,
+            understood=not self.unclear,
         )
 
 

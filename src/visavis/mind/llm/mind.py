@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from visavis.mind.base import CommitResult, Mind, ReplyPlan
+from visavis.mind.base import CommitResult, Mind, ReplyPlan, outcome_record
 from visavis.mind.llm import fallback as fb
 from visavis.mind.llm.context import (
     ContextBuilder,
@@ -235,15 +235,9 @@ class LLMMind(ObjectiveSteps, fb.FallbackSupport):
     def outcome(self) -> dict[str, Any]:
         s = self._state
         identity = [s.values.get(o, {}).get(v) for o, v in self._identity]
-        out = {
-            "objectives_completed": list(s.completed),
-            "output_variables": copy.deepcopy(s.values),
-            "escalated": s.escalated,
-            "escalation_reason": s.escalation_reason,
-            "follow_up_booked": s.booking is not None,
-            "booking": copy.deepcopy(s.booking),
-            "identity_confirmed": bool(identity) and all(v is True for v in identity),
-        }
+        out = outcome_record(
+            s.completed, s.values, s.escalated, s.escalation_reason, s.booking, identity
+        )
         if self._fallback is not None:
             return fb.merge_outcome(self._fallback.outcome(), out, dict(self._fallback_info or {}))
         return {**out, "fallback": None}

@@ -41,6 +41,14 @@ _PATTERNS: list[tuple[Answer, str]] = [
     ),
 ]
 _COMPILED = [(a, re.compile(rf"(?<!\w)(?:{p})(?!\w)")) for a, p in _PATTERNS]
+_QUESTION_START = re.compile(
+    r"^(how|what|when|where|why|who|which|can|could|should|would|will|may|is|are|do|does|did)\b"
+)
+
+
+def _asks(text: str, normalized: str) -> bool:
+    """The words ask something (a question mark, or a question's first word)."""
+    return text.rstrip().endswith("?") or bool(_QUESTION_START.match(normalized))
 
 
 def parse_yes_no(text: str) -> Answer | None:
@@ -63,6 +71,9 @@ def parse_yes_no(text: str) -> Answer | None:
     if not hits:
         return None
     hits.sort()
+    if _asks(text, n) and hits[0][0] != 0:
+        # "How much salt can I have?" is a question, not a yes; "Yes, can I...?" still is.
+        return None
     first = hits[0][2]
     leading = hits[0][0] == 0 and hits[0][1] - hits[0][0] <= 5
     if first is not Answer.UNSURE and not leading and any(h[2] is Answer.UNSURE for h in hits):
