@@ -65,6 +65,11 @@ class ConversationView(ConversationCreated):
     custom_greeting: str | None = None
     callback_url: str | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
+    #: The people on the call: what earlier calls remembered about them is recalled.
+    memory_stores: list[str] = Field(default_factory=list)
+    document_ids: list[str] = Field(default_factory=list)
+    document_tags: list[str] = Field(default_factory=list)
+    document_retrieval_strategy: str = "balanced"
     #: A WebRTC peer is connected to this conversation right now.
     live: bool = False
     ended_at: datetime | None = None
@@ -92,7 +97,10 @@ class PersonaView(_Result):
     layers: dict[str, Any] = Field(default_factory=dict)
     objectives_id: str | None = None
     guardrail_ids: list[str] = Field(default_factory=list)
+    guardrail_tags: list[str] = Field(default_factory=list)
     document_ids: list[str] = Field(default_factory=list)
+    document_tags: list[str] = Field(default_factory=list)
+    tool_ids: list[str] = Field(default_factory=list)
     #: The built-in persona (``post_discharge``) is read-only.
     builtin: bool = False
     created_at: datetime | None = None
