@@ -39,6 +39,11 @@ class LiveServer:
             event.seq = seq
         self.app.state.ctx.registry(TENANT).append_events(conversation_id, events)
 
+    def remember(self, memory_store: str, *facts: str) -> list[str]:
+        """Store facts about a person, as a call's end would have; their ids in order."""
+        items = [{"kind": "fact", "text": fact, "data": {"n": n}} for n, fact in enumerate(facts)]
+        return list(self.app.state.ctx.store.add_memories(TENANT, memory_store, items))
+
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:

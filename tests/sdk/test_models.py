@@ -38,6 +38,11 @@ PAIRS = [
     ("GuardrailView", "visavis.server.schemas.resources"),
     ("Replica", "visavis.server.schemas.resources"),
     ("PatchOp", "visavis.server.schemas.resources"),
+    ("DocumentView", "visavis.server.schemas.knowledge"),
+    ("DocumentDetail", "visavis.server.schemas.knowledge"),
+    ("MemoryStoreView", "visavis.server.schemas.knowledge"),
+    ("MemoryView", "visavis.server.schemas.knowledge"),
+    ("ToolView", "visavis.server.schemas.knowledge"),
 ]
 
 

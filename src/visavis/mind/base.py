@@ -33,7 +33,8 @@ class ReplyPlan:
     #: Engine-private actions (tool calls) to run on ``commit``.
     actions: list[Any] = field(default_factory=list)
     #: False when the core could not make sense of the user's words as an answer (it asks
-    #: them to clarify): the grounding layer then tries them as a question to the documents.
+    #: them to clarify) or would only pass them on as a question for the care team: the
+    #: grounding layer then tries them as a question to the documents.
     understood: bool = True
 
 

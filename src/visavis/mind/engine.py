@@ -254,6 +254,8 @@ class ObjectivesMind:
             if k in obj.variables and k not in values:
                 values[k] = v
         if spec.understand == "open_question" and isinstance(reading.value, str):
+            # A question for the care team: the documents may answer it (grounding layer).
+            turn.unclear = True
             turn.say(self.persona.phrasing.care_team_will_answer)
         else:
             turn.say([self._ack(s)])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,6 +19,9 @@ T = TypeVar("T")
 
 API_KEY_HEADER = "x-api-key"
 Modality = Literal["verbal", "visual"]
+OnCall = Literal["generate_filler", "none"]
+#: A document to upload: a path to read, or its bytes (then with a ``filename``).
+Upload = str | os.PathLike[str] | bytes
 
 
 def _read(call: Call[T], response: httpx.Response) -> T:
@@ -99,6 +104,50 @@ def _guardrail(
         tags=list(tags) if tags is not None else None,
         app_message=app_message,
         **extra,
+    )
+
+
+def _upload(path_or_bytes: Upload, filename: str | None) -> tuple[str, bytes]:
+    """The file name and bytes of a document to upload: a path is read, and names the file
+    unless ``filename`` does; bytes need a ``filename``, whose extension gives the type."""
+    if isinstance(path_or_bytes, bytes | bytearray | memoryview):
+        if not filename:
+            raise ValueError(
+                "uploading bytes needs a filename (say 'notes.md'): the server reads the "
+                "document type from its extension"
+            )
+        return filename, bytes(path_or_bytes)
+    path = Path(path_or_bytes)
+    return filename or path.name, path.read_bytes()
+
+
+def _document_url(
+    document_url: str, document_name: str | None, tags: Sequence[str] | None
+) -> dict[str, Any]:
+    return _calls.given(
+        document_url=document_url,
+        document_name=document_name,
+        tags=list(tags) if tags is not None else None,
+    )
+
+
+def _tool(
+    name: str,
+    description: str,
+    parameters: Mapping[str, Any],
+    delivery: Mapping[str, Any] | None,
+    on_call: OnCall | None,
+    static_filler: str | None,
+    tags: Sequence[str] | None,
+) -> dict[str, Any]:
+    return _calls.given(
+        name=name,
+        description=description,
+        parameters=dict(parameters),
+        delivery=dict(delivery) if delivery is not None else None,
+        on_call=on_call,
+        static_filler=static_filler,
+        tags=list(tags) if tags is not None else None,
     )
 
 

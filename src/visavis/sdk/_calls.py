@@ -15,12 +15,17 @@ from pydantic import BaseModel
 from visavis.sdk.models import (
     ConversationCreated,
     ConversationView,
+    DocumentDetail,
+    DocumentView,
     GuardrailView,
+    MemoryStoreView,
+    MemoryView,
     Objective,
     ObjectivesView,
     PatchOp,
     PersonaView,
     Replica,
+    ToolView,
 )
 
 T = TypeVar("T")
@@ -28,6 +33,8 @@ M = TypeVar("M", bound=BaseModel)
 
 Json = dict[str, Any]
 Ops = Sequence[PatchOp | Mapping[str, Any]]
+#: JSON-Patch operations, or an object of the fields to replace.
+Changes = Ops | Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,9 @@ class Call(Generic[T]):
     read: Callable[[Any], T]
     json: Any = None
     params: dict[str, str] | None = None
+    #: A multipart body: its files and its other fields (a list value repeats the field).
+    files: dict[str, tuple[str, bytes]] | None = None
+    data: dict[str, Any] | None = None
 
 
 def _one(model: type[M]) -> Callable[[Any], M]:
@@ -70,6 +80,10 @@ def given(**fields: Any) -> Json:
 
 def _ops(ops: Ops) -> list[Json]:
     return [op.model_dump(mode="json") if isinstance(op, PatchOp) else dict(op) for op in ops]
+
+
+def _changes(changes: Changes) -> Any:
+    return dict(changes) if isinstance(changes, Mapping) else _ops(changes)
 
 
 def _json(value: Any) -> Any:
@@ -148,5 +162,65 @@ PERSONAS = Resource("/v1/personas", PersonaView)
 OBJECTIVES = Resource("/v1/objectives", ObjectivesView)
 GUARDRAILS = Resource("/v1/guardrails", GuardrailView)
 REPLICAS = Resource("/v1/replicas", Replica)
+TOOLS = Resource("/v1/tools", ToolView)
 
 ObjectiveLike = Objective | Mapping[str, Any]
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+DOCUMENTS = "/v1/documents"
+
+
+def upload_document(
+    filename: str, content: bytes, document_name: str | None, tags: Sequence[str] | None
+) -> Call[DocumentView]:
+    fields = given(document_name=document_name, tags=list(tags) if tags is not None else None)
+    files = {"file": (filename, content)}
+    return Call("POST", DOCUMENTS, _one(DocumentView), files=files, data=fields)
+
+
+def create_document_from_url(body: Json) -> Call[DocumentView]:
+    return Call("POST", DOCUMENTS, _one(DocumentView), json=body)
+
+
+def list_documents(tag: str | None) -> Call[list[DocumentView]]:
+    params = {"tag": tag} if tag is not None else None
+    return Call("GET", DOCUMENTS, _page(DocumentView), params=params)
+
+
+def get_document(document_id: str) -> Call[DocumentDetail]:
+    return Call("GET", f"{DOCUMENTS}/{_id(document_id)}", _one(DocumentDetail))
+
+
+def patch_document(document_id: str, changes: Changes) -> Call[DocumentView]:
+    path = f"{DOCUMENTS}/{_id(document_id)}"
+    return Call("PATCH", path, _one(DocumentView), json=_changes(changes))
+
+
+def delete_document(document_id: str) -> Call[None]:
+    return Call("DELETE", f"{DOCUMENTS}/{_id(document_id)}", _nothing)
+
+
+# --- memory stores -----------------------------------------------------------------------------
+
+MEMORY_STORES = "/v1/memory_stores"
+
+
+def list_memory_stores() -> Call[list[MemoryStoreView]]:
+    return Call("GET", MEMORY_STORES, _page(MemoryStoreView))
+
+
+def list_memories(memory_store: str, limit: int | None) -> Call[list[MemoryView]]:
+    params = {"limit": str(limit)} if limit is not None else None
+    path = f"{MEMORY_STORES}/{_id(memory_store)}/memories"
+    return Call("GET", path, _page(MemoryView), params=params)
+
+
+def delete_memory(memory_store: str, memory_id: str) -> Call[None]:
+    path = f"{MEMORY_STORES}/{_id(memory_store)}/memories/{_id(memory_id)}"
+    return Call("DELETE", path, _nothing)
+
+
+def forget(memory_store: str) -> Call[None]:
+    return Call("DELETE", f"{MEMORY_STORES}/{_id(memory_store)}", _nothing)

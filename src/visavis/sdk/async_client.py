@@ -12,23 +12,43 @@ import httpx
 from visavis.sdk import _calls
 from visavis.sdk._base import (
     Modality,
+    OnCall,
     T,
+    Upload,
     _Base,
     _conversation,
+    _document_url,
     _guardrail,
     _objectives,
     _persona,
     _read,
+    _tool,
+    _upload,
 )
-from visavis.sdk._calls import GUARDRAILS, OBJECTIVES, PERSONAS, REPLICAS, Call, ObjectiveLike, Ops
+from visavis.sdk._calls import (
+    GUARDRAILS,
+    OBJECTIVES,
+    PERSONAS,
+    REPLICAS,
+    TOOLS,
+    Call,
+    Changes,
+    ObjectiveLike,
+    Ops,
+)
 from visavis.sdk.events import AsyncEventStream
 from visavis.sdk.models import (
     ConversationCreated,
     ConversationView,
+    DocumentDetail,
+    DocumentView,
     GuardrailView,
+    MemoryStoreView,
+    MemoryView,
     ObjectivesView,
     PersonaView,
     Replica,
+    ToolView,
 )
 
 
@@ -66,7 +86,12 @@ class AsyncClient(_Base):
 
     async def _send(self, call: Call[T]) -> T:
         response = await self._http.request(
-            call.method, call.path, json=call.json, params=call.params
+            call.method,
+            call.path,
+            json=call.json,
+            params=call.params,
+            files=call.files,
+            data=call.data,
         )
         return _read(call, response)
 
@@ -223,3 +248,93 @@ class AsyncClient(_Base):
 
     async def get_replica(self, replica_id: str) -> Replica:
         return await self._send(REPLICAS.get(replica_id))
+
+    # --- documents -------------------------------------------------------------------------
+
+    async def upload_document(
+        self,
+        path_or_bytes: Upload,
+        *,
+        filename: str | None = None,
+        document_name: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> DocumentView:
+        """Upload a file (a path, or bytes with a ``filename`` whose extension gives the type:
+        ``.txt``, ``.md``, ``.html``, ``.docx``, ``.pdf``); it comes back parsed, ``ready``.
+        The same bytes twice raise ``ConflictError`` naming the document they already are."""
+        name, content = _upload(path_or_bytes, filename)
+        return await self._send(_calls.upload_document(name, content, document_name, tags))
+
+    async def create_document_from_url(
+        self,
+        document_url: str,
+        *,
+        document_name: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> DocumentView:
+        """The server fetches ``document_url`` (http or https) and stores it as an upload."""
+        body = _document_url(document_url, document_name, tags)
+        return await self._send(_calls.create_document_from_url(body))
+
+    async def list_documents(self, tag: str | None = None) -> list[DocumentView]:
+        """Every document, or those tagged ``tag``."""
+        return await self._send(_calls.list_documents(tag))
+
+    async def get_document(self, document_id: str) -> DocumentDetail:
+        """The document with its ``text`` (the parsed Markdown)."""
+        return await self._send(_calls.get_document(document_id))
+
+    async def patch_document(self, document_id: str, ops_or_changes: Changes) -> DocumentView:
+        """Change ``document_name`` and ``tags``: JSON-Patch operations, or an object such as
+        ``{"tags": ["faq"]}``."""
+        return await self._send(_calls.patch_document(document_id, ops_or_changes))
+
+    async def delete_document(self, document_id: str) -> None:
+        await self._send(_calls.delete_document(document_id))
+
+    # --- memory stores ---------------------------------------------------------------------
+
+    async def list_memory_stores(self) -> list[MemoryStoreView]:
+        """Every store holding a memory, the most recently updated first."""
+        return await self._send(_calls.list_memory_stores())
+
+    async def list_memories(self, memory_store: str, limit: int | None = None) -> list[MemoryView]:
+        """The store's memories, newest first (the server's default limit is 100)."""
+        return await self._send(_calls.list_memories(memory_store, limit))
+
+    async def delete_memory(self, memory_store: str, memory_id: str) -> None:
+        await self._send(_calls.delete_memory(memory_store, memory_id))
+
+    async def forget(self, memory_store: str) -> None:
+        """Delete the store: everything remembered about that person."""
+        await self._send(_calls.forget(memory_store))
+
+    # --- tools -----------------------------------------------------------------------------
+
+    async def create_tool(
+        self,
+        name: str,
+        description: str,
+        parameters: Mapping[str, Any],
+        *,
+        delivery: Mapping[str, Any] | None = None,
+        on_call: OnCall | None = None,
+        static_filler: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> ToolView:
+        """A function the persona's LLM may call; ``parameters`` is a JSON Schema of type
+        ``object``. Attach it to a persona with ``tool_ids``."""
+        body = _tool(name, description, parameters, delivery, on_call, static_filler, tags)
+        return await self._send(TOOLS.create(body))
+
+    async def get_tool(self, tool_id: str) -> ToolView:
+        return await self._send(TOOLS.get(tool_id))
+
+    async def list_tools(self) -> list[ToolView]:
+        return await self._send(TOOLS.list())
+
+    async def patch_tool(self, tool_id: str, ops: Ops) -> ToolView:
+        return await self._send(TOOLS.patch(tool_id, ops))
+
+    async def delete_tool(self, tool_id: str) -> None:
+        await self._send(TOOLS.delete(tool_id))

@@ -16,23 +16,43 @@ import httpx
 from visavis.sdk import _calls
 from visavis.sdk._base import (
     Modality,
+    OnCall,
     T,
+    Upload,
     _Base,
     _conversation,
+    _document_url,
     _guardrail,
     _objectives,
     _persona,
     _read,
+    _tool,
+    _upload,
 )
-from visavis.sdk._calls import GUARDRAILS, OBJECTIVES, PERSONAS, REPLICAS, Call, ObjectiveLike, Ops
+from visavis.sdk._calls import (
+    GUARDRAILS,
+    OBJECTIVES,
+    PERSONAS,
+    REPLICAS,
+    TOOLS,
+    Call,
+    Changes,
+    ObjectiveLike,
+    Ops,
+)
 from visavis.sdk.events import EventStream
 from visavis.sdk.models import (
     ConversationCreated,
     ConversationView,
+    DocumentDetail,
+    DocumentView,
     GuardrailView,
+    MemoryStoreView,
+    MemoryView,
     ObjectivesView,
     PersonaView,
     Replica,
+    ToolView,
 )
 
 
@@ -69,7 +89,14 @@ class Client(_Base):
         self._http.close()
 
     def _send(self, call: Call[T]) -> T:
-        response = self._http.request(call.method, call.path, json=call.json, params=call.params)
+        response = self._http.request(
+            call.method,
+            call.path,
+            json=call.json,
+            params=call.params,
+            files=call.files,
+            data=call.data,
+        )
         return _read(call, response)
 
     # --- conversations ---------------------------------------------------------------------
@@ -223,3 +250,93 @@ class Client(_Base):
 
     def get_replica(self, replica_id: str) -> Replica:
         return self._send(REPLICAS.get(replica_id))
+
+    # --- documents -------------------------------------------------------------------------
+
+    def upload_document(
+        self,
+        path_or_bytes: Upload,
+        *,
+        filename: str | None = None,
+        document_name: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> DocumentView:
+        """Upload a file (a path, or bytes with a ``filename`` whose extension gives the type:
+        ``.txt``, ``.md``, ``.html``, ``.docx``, ``.pdf``); it comes back parsed, ``ready``.
+        The same bytes twice raise ``ConflictError`` naming the document they already are."""
+        name, content = _upload(path_or_bytes, filename)
+        return self._send(_calls.upload_document(name, content, document_name, tags))
+
+    def create_document_from_url(
+        self,
+        document_url: str,
+        *,
+        document_name: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> DocumentView:
+        """The server fetches ``document_url`` (http or https) and stores it as an upload."""
+        body = _document_url(document_url, document_name, tags)
+        return self._send(_calls.create_document_from_url(body))
+
+    def list_documents(self, tag: str | None = None) -> list[DocumentView]:
+        """Every document, or those tagged ``tag``."""
+        return self._send(_calls.list_documents(tag))
+
+    def get_document(self, document_id: str) -> DocumentDetail:
+        """The document with its ``text`` (the parsed Markdown)."""
+        return self._send(_calls.get_document(document_id))
+
+    def patch_document(self, document_id: str, ops_or_changes: Changes) -> DocumentView:
+        """Change ``document_name`` and ``tags``: JSON-Patch operations, or an object such as
+        ``{"tags": ["faq"]}``."""
+        return self._send(_calls.patch_document(document_id, ops_or_changes))
+
+    def delete_document(self, document_id: str) -> None:
+        self._send(_calls.delete_document(document_id))
+
+    # --- memory stores ---------------------------------------------------------------------
+
+    def list_memory_stores(self) -> list[MemoryStoreView]:
+        """Every store holding a memory, the most recently updated first."""
+        return self._send(_calls.list_memory_stores())
+
+    def list_memories(self, memory_store: str, limit: int | None = None) -> list[MemoryView]:
+        """The store's memories, newest first (the server's default limit is 100)."""
+        return self._send(_calls.list_memories(memory_store, limit))
+
+    def delete_memory(self, memory_store: str, memory_id: str) -> None:
+        self._send(_calls.delete_memory(memory_store, memory_id))
+
+    def forget(self, memory_store: str) -> None:
+        """Delete the store: everything remembered about that person."""
+        self._send(_calls.forget(memory_store))
+
+    # --- tools -----------------------------------------------------------------------------
+
+    def create_tool(
+        self,
+        name: str,
+        description: str,
+        parameters: Mapping[str, Any],
+        *,
+        delivery: Mapping[str, Any] | None = None,
+        on_call: OnCall | None = None,
+        static_filler: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> ToolView:
+        """A function the persona's LLM may call; ``parameters`` is a JSON Schema of type
+        ``object``. Attach it to a persona with ``tool_ids``."""
+        body = _tool(name, description, parameters, delivery, on_call, static_filler, tags)
+        return self._send(TOOLS.create(body))
+
+    def get_tool(self, tool_id: str) -> ToolView:
+        return self._send(TOOLS.get(tool_id))
+
+    def list_tools(self) -> list[ToolView]:
+        return self._send(TOOLS.list())
+
+    def patch_tool(self, tool_id: str, ops: Ops) -> ToolView:
+        return self._send(TOOLS.patch(tool_id, ops))
+
+    def delete_tool(self, tool_id: str) -> None:
+        self._send(TOOLS.delete(tool_id))

@@ -149,6 +149,68 @@ class Replica(_Result):
     builtin: bool = True
 
 
+# --- documents, memories, tools --------------------------------------------------------------
+
+
+class DocumentView(_Result):
+    document_id: str
+    #: The public API calls a document's id ``uuid``; the same value as ``document_id``.
+    uuid: str
+    document_name: str
+    tags: list[str] = Field(default_factory=list)
+    #: ``text``, ``markdown``, ``html``, ``docx`` or ``pdf``.
+    source_type: str
+    document_url: str | None = None
+    callback_url: str | None = None
+    #: SHA-256 of the uploaded bytes: the same bytes twice are refused (409).
+    sha256: str
+    size: int
+    status: str
+    created_at: datetime
+    updated_at: datetime | None = None
+
+
+class DocumentDetail(DocumentView):
+    """``get_document``: the document with ``text``, as parsed, in Markdown."""
+
+    text: str
+
+
+class MemoryStoreView(_Result):
+    memory_store: str
+    #: How many memories it holds.
+    memories: int
+    last_updated: datetime
+
+
+class MemoryView(_Result):
+    memory_id: str
+    memory_store: str
+    kind: Literal["fact", "summary"]
+    text: str
+    data: dict[str, Any] = Field(default_factory=dict)
+    conversation_id: str | None = None
+    created_at: datetime
+
+
+class ToolView(_Result):
+    tool_id: str
+    #: The public API calls a tool's id ``uuid``; the same value as ``tool_id``.
+    uuid: str
+    name: str
+    description: str
+    #: A JSON Schema (2020-12) of the arguments, of type ``object``.
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    #: ``{"type": "application"}`` or ``{"type": "server", "url", ...}``; ``headers`` come back
+    #: masked.
+    delivery: dict[str, Any] = Field(default_factory=dict)
+    on_call: Literal["generate_filler", "none"] = "generate_filler"
+    static_filler: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime | None = None
+
+
 # --- requests ---------------------------------------------------------------------------------
 
 
