@@ -95,7 +95,7 @@ async def test_the_personas_documents_guardrails_and_memory_reach_the_mind(
 
     # The hit goes to the conversation's webhook and to the guardrail's own.
     await ctx.call_event(record, hit, mind.callback_urls.get(hit.guardrail_name))
-    for _ in range(100):
+    for _ in range(200):
         if receiver.on("/guardrail") and receiver.on("/conversation"):
             break
         await asyncio.sleep(0.05)

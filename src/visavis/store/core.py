@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -9,6 +11,7 @@ from typing import Any, Self, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from . import db
 from .coltypes import utcnow
@@ -46,6 +49,10 @@ class StoreCore:
         self.clock = clock
         # Detached rows stay readable after the session closes; nothing lazy-loads later.
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # One shared connection (an in-memory SQLite database under StaticPool) cannot hold two
+        # transactions at once: threads take turns. Pooled engines need no lock.
+        shared = isinstance(self.engine.pool, StaticPool)
+        self._serial: threading.RLock | None = threading.RLock() if shared else None
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision; safe on a fresh or an up-to-date database."""
@@ -68,7 +75,7 @@ class StoreCore:
     @contextmanager
     def _tx(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error."""
-        with self._sessions.begin() as session:
+        with self._serial or contextlib.nullcontext(), self._sessions.begin() as session:
             yield session
 
 
