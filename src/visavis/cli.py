@@ -1,4 +1,5 @@
-"""The ``visavis`` command: ``demo``, ``talk``, ``serve``, ``keys``, ``avatar`` and ``models``."""
+"""The ``visavis`` command: ``demo``, ``talk``, ``eval``, ``serve``, ``keys``, ``avatar`` and
+``models``."""
 
 from __future__ import annotations
 
@@ -127,6 +128,31 @@ def _talk(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from visavis.eval.command import rebuild, run_eval
+
+    if args.rebuild:
+        return rebuild(console, Path(args.report))
+
+    only = [name for item in args.only or [] for name in item.split(",") if name]
+    return run_eval(
+        console,
+        Path(args.report),
+        profiles=args.profiles,
+        only=only or None,
+        workers=args.workers,
+        seed=args.seed,
+        quiet=args.quiet,
+    )
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def _avatar_list(args: argparse.Namespace) -> int:
     from visavis.face import list_avatars
 
@@ -214,6 +240,25 @@ def build_parser() -> argparse.ArgumentParser:
     talk.add_argument("--patient", default="maria-lopez", help="patient record to call")
     _call_options(talk, "out/talk")
     talk.set_defaults(func=_talk)
+
+    evaluate = sub.add_parser(
+        "eval", help="run the simulated patient cohort and write an HTML report"
+    )
+    evaluate.add_argument("--report", default="out/eval", help="folder for the report and calls")
+    evaluate.add_argument("--profiles", type=_positive, help="run only the first N profiles")
+    evaluate.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="profile or kind names (repeat, or comma-separated), e.g. red_flag,hesitant_1",
+    )
+    evaluate.add_argument("--workers", type=_positive, default=2, help="worker processes")
+    evaluate.add_argument("--seed", type=int, default=7, help="seed of voices, gaps and noise")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress bar")
+    evaluate.add_argument(
+        "--rebuild", action="store_true", help="rewrite the report from the calls in --report"
+    )
+    evaluate.set_defaults(func=_eval)
 
     from visavis.server.launch import add_commands
 

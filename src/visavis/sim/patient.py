@@ -4,7 +4,8 @@ It is a test driver that behaves like a person on the line: it waits until the a
 quiet for a moment, transcribes what it heard with its own recognizer, picks the scripted answer
 for the question it recognised, leaves a human-like gap, and speaks through a TTS voice distinct
 from the agent's. It can also talk over the agent (scripted interruptions) and hangs up after the
-goodbye.
+goodbye (or earlier, if scripted). Scripted silences before an answer and background noise in
+its microphone stand in for callers who go quiet or call from a noisy room.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from visavis.speech.asr.base import SpeechRecognizer
 from visavis.speech.tts.base import SpeechSynthesizer
 
 from .listening import match_intent
+from .noise import loop_slice, noise_loop
 from .scenarios import Intent, Scenario
 
 if TYPE_CHECKING:  # the camera pulls in the renderer; a patient without one should not
@@ -88,6 +90,10 @@ class SimulatedPatient:
         self._last_line = ""
         self._pending_interruptions = list(scenario.interruptions)
         self._checked_interruption = False
+        self._silences = dict(scenario.silences)
+        self._noise = (
+            noise_loop(scenario.noise, rate, scenario.seed) if scenario.noise is not None else None
+        )
 
     # --- the line ---------------------------------------------------------------------------
 
@@ -107,6 +113,9 @@ class SimulatedPatient:
         lo, hi = max(offset, 0), min(offset + n, len(self._out))
         if hi > lo:
             out[lo - offset : hi - offset] = self._out[lo:hi]
+        if self._noise is not None:
+            # Indexed by absolute sample, so the noise runs on under and between lines.
+            out += loop_slice(self._noise, int(round(start * self.rate)), n)
         return out
 
     # --- behaviour --------------------------------------------------------------------------
@@ -137,13 +146,15 @@ class SimulatedPatient:
         low, high = self.scenario.gap
         heard_until = self._last_agent_voice
         assert heard_until is not None
-        await self.clock.sleep_until(heard_until + self.rng.uniform(low, high))
+        # A scripted silence is spent once: after the agent's re-prompt the patient answers.
+        silence = self._silences.pop(intent, 0.0)
+        await self.clock.sleep_until(heard_until + self.rng.uniform(low, high) + silence)
         if self._last_agent_voice != heard_until:
             # The agent went on talking while we drew breath: listen to the rest first.
             self._cursor[intent] -= 1
             return
         await self.say(line)
-        if intent == "goodbye":
+        if intent == "goodbye" or intent == self.scenario.hang_up_after:
             await self.clock.sleep_until(self._speaking_until + 0.5)
             self.hung_up = True
 

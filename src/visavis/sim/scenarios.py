@@ -69,6 +69,16 @@ class Voice(BaseModel):
         return value
 
 
+class Noise(BaseModel):
+    """Background noise mixed into the patient's microphone for the whole call: ``pink`` (a
+    room, a fan), ``brown`` (traffic) or ``hum`` (mains), at ``level_db`` dBFS RMS."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["pink", "brown", "hum"] = "pink"
+    level_db: float = Field(default=-40.0, ge=-70, le=-15)
+
+
 class Interruption(BaseModel):
     """Speak over the agent ``after`` seconds into a reply that asks ``intent``."""
 
@@ -225,6 +235,12 @@ class Scenario(BaseModel):
     #: it and recalls from it, so two scenarios run in order make a follow-up call.
     memory_store: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:@-]{1,64}$")
     camera: CameraSetup = Field(default_factory=CameraSetup)
+    #: Extra silence (seconds) before the first answer to an intent: someone who goes quiet
+    #: (beyond ``reprompt_after`` the agent asks whether they are still there).
+    silences: dict[Intent, Annotated[float, Field(gt=0, le=30)]] = Field(default_factory=dict)
+    #: Hang up right after answering this intent: a call cut short.
+    hang_up_after: Intent | None = None
+    noise: Noise | None = None
     _answer_cues: dict[str, tuple[CameraCue, ...]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="wrap")

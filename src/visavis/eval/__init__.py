@@ -1,0 +1,1 @@
+"""Evaluation: a simulated patient cohort, outcome metrics and a self-contained report."""
