@@ -29,7 +29,7 @@ _PATTERNS: list[tuple[Answer, str]] = [
         r"|absolutely not|of course not|definitely not|not quite|negative|no|i haven'?t"
         r"|i have not|i didn'?t|i did not|i'?m not|i am not|wrong (number|person)"
         r"|that'?s (all|it)|nothing (else|more)|i missed|not always|not every"
-        r"|sometimes i forget|i forgot|i forget",
+        r"|sometimes i forget|i forgot|i forget|not all",
     ),
     (
         Answer.YES,
