@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.stamp-install
 OUT    ?= out/demo
 SCENARIO ?= adherent_books
 
-.PHONY: setup models browser run demo serve test test-fast lint bench media clean
+.PHONY: setup models browser run demo serve test test-fast lint bench bench-long media clean
 
 # apt needs root: use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -77,6 +77,11 @@ bench: setup
 	$(PY) bench/barge_in.py
 	$(PY) bench/guardrails.py
 	$(PY) bench/grounding.py
+	$(PY) bench/load.py --ramp-only --step-seconds 30 --warmup-seconds 10
+
+# One live call for 30 minutes: the server's memory trend (the "load" section's second part).
+bench-long: setup
+	$(PY) bench/load.py --long-only --long-minutes 30
 
 # The pictures and the sample call in docs/ (linked from the README).
 media: setup
