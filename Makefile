@@ -78,6 +78,7 @@ bench: setup
 	$(PY) bench/guardrails.py
 	$(PY) bench/grounding.py
 	$(PY) bench/load.py --ramp-only --step-seconds 30 --warmup-seconds 10
+	$(PY) bench/peer_pipecat.py
 
 # One live call for 30 minutes: the server's memory trend (the "load" section's second part).
 bench-long: setup
