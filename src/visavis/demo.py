@@ -19,6 +19,7 @@ from typing import Any
 from visavis.calls import CallSession
 from visavis.engines import Engines, load_engines
 from visavis.face import DEFAULT_AVATAR, VideoStats, write_call_video
+from visavis.mind.base import outcome_value
 from visavis.mind.build import MindConfig
 from visavis.paths import SCENARIOS_FILE
 from visavis.runtime.clock import ClockKind
@@ -138,18 +139,6 @@ async def run_demo(
     )
 
 
-def _find(values: Any, key: str) -> Any:
-    """A key anywhere in nested outcome dicts (output variables live under objectives)."""
-    if isinstance(values, dict):
-        if key in values:
-            return values[key]
-        for value in values.values():
-            found = _find(value, key)
-            if found is not None:
-                return found
-    return None
-
-
 def cut_ins(events: list[BaseEvent], spans: list[tuple[float, float]]) -> list[float]:
     """When the agent decided to answer while the patient was still inside a line."""
     return [
@@ -184,7 +173,7 @@ def check_expectations(
             if got < wanted:
                 problems.append(f"{key}: wanted at least {wanted}, got {got}")
             continue
-        got = _find(outcome, key)
+        got = outcome_value(outcome, key)
         if isinstance(wanted, list):
             got_list = [str(x).lower() for x in (got or [])]
             missing = [w for w in wanted if not any(str(w).lower() in g for g in got_list)]

@@ -4,7 +4,6 @@ no error and the call completes from the progress the LLM made."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from tests.mind.llm.fake_servers import (
     Reply,
     anthropic_text,
     openai_text,
-    running_fake,
 )
 from tests.mind.llm.scripting import Call, Script, flagship, llm_mind
 
@@ -22,12 +20,6 @@ from visavis.runtime.events import CallCompleted, ObjectiveActivated, ObjectiveC
 
 NF = "NOTFOUND"
 REST = ["I'm feeling pretty good, just a little tired.", "Tuesday morning works for me."]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeProvider]:
-    with running_fake() as fake:
-        yield fake
 
 
 def test_stall_at_turn_3_continues_in_the_engine(

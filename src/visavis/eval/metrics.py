@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from visavis.mind.base import outcome_value
+
 #: Silence (seconds) between the patient's last word and the agent's first that counts as dead
 #: air: past ~1.5 s a caller starts to wonder whether anyone is there.
 DEAD_AIR_SECONDS = 1.5
@@ -56,18 +58,6 @@ class CallResult:
         return cls(**fields)
 
 
-def find_value(values: Any, key: str) -> Any:
-    """A key anywhere in nested outcome dicts (output variables live under objectives)."""
-    if isinstance(values, dict):
-        if key in values:
-            return values[key]
-        for value in values.values():
-            found = find_value(value, key)
-            if found is not None:
-                return found
-    return None
-
-
 def response_pairs(
     patient: list[tuple[float, float]], agent: list[tuple[float, float, bool]]
 ) -> list[tuple[float, float]]:
@@ -99,7 +89,7 @@ def variable_checks(result: CallResult) -> dict[str, bool]:
     """Each objective variable of the profile's truth: did the call record it right?"""
     checks = {}
     for key, wanted in result.truth.items():
-        got = find_value(result.outcome, key)
+        got = outcome_value(result.outcome, key)
         if isinstance(wanted, list):
             got_items = [str(x).lower() for x in (got or [])]
             checks[key] = all(any(str(w).lower() in g for g in got_items) for w in wanted)

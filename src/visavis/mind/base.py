@@ -104,3 +104,15 @@ def outcome_record(
         "booking": copy.deepcopy(booking),
         "identity_confirmed": bool(identity) and all(v is True for v in identity),
     }
+
+
+def outcome_value(outcome: Any, key: str) -> Any:
+    """A key anywhere in nested outcome dicts (output variables live under their objective)."""
+    if isinstance(outcome, dict):
+        if key in outcome:
+            return outcome[key]
+        for value in outcome.values():
+            found = outcome_value(value, key)
+            if found is not None:
+                return found
+    return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
 
 import pytest
 from tests.mind.llm.fake_servers import (
@@ -13,7 +12,6 @@ from tests.mind.llm.fake_servers import (
     Reply,
     anthropic_text,
     openai_text,
-    running_fake,
 )
 
 from visavis.mind.guardrails import Guardrails
@@ -33,12 +31,6 @@ BILLING = {
 }
 PROMISES = {"guardrail_name": "no_promises", "guardrail_prompt": "Never promise a callback time."}
 FROWN = {"guardrail_name": "frown", "guardrail_prompt": "Flag a frown", "modality": "visual"}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeProvider]:
-    with running_fake() as fake:
-        yield fake
 
 
 def judge(fake: FakeProvider, timeout_s: float = 2.0) -> GuardrailJudge:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from tests.mind.llm.fake_servers import (
@@ -13,7 +12,6 @@ from tests.mind.llm.fake_servers import (
     anthropic_event,
     anthropic_start,
     anthropic_text,
-    running_fake,
 )
 
 from visavis.mind.llm import (
@@ -32,12 +30,6 @@ BOOK = ToolSpec(
     "Book an appointment slot.",
     {"type": "object", "properties": {"slot": {"type": "string"}}, "required": ["slot"]},
 )
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeProvider]:
-    with running_fake() as fake:
-        yield fake
 
 
 @pytest.fixture

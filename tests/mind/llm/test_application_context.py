@@ -3,21 +3,13 @@ reaches the LLM on the following requests; the patient's record stays."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from tests.mind.llm.fake_servers import FakeProvider, running_fake, system_text
+from tests.mind.llm.fake_servers import FakeProvider, system_text
 from tests.mind.llm.scripting import Call, Script, llm_mind
 
 from visavis.mind.llm import OpenAICompatible
 from visavis.mind.llm.context import ContextBuilder
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeProvider]:
-    with running_fake() as fake:
-        yield fake
 
 
 def provider(fake: FakeProvider) -> OpenAICompatible:

@@ -3,12 +3,10 @@ only when it knows every stored objective."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from tests.mind.llm.fake_servers import FakeProvider, Reply, running_fake, system_text
+from tests.mind.llm.fake_servers import FakeProvider, Reply, system_text
 from tests.mind.llm.scripting import Call, Script, flagship
 
 from visavis.mind.build import MindConfig
@@ -16,12 +14,6 @@ from visavis.mind.llm.assemble import llm_core, stored_objectives
 from visavis.mind.llm.fallback import APOLOGY
 from visavis.mind.llm.mind import LLMMind
 from visavis.mind.memory import recollect
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeProvider]:
-    with running_fake() as fake:
-        yield fake
 
 
 def objective(name: str, prompt: str, *outputs: str, **more: Any) -> dict[str, Any]:

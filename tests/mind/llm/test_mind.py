@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from tests.mind.llm.fake_servers import FakeProvider, Reply, openai_tool_calls, running_fake
+from tests.mind.llm.fake_servers import FakeProvider, Reply, openai_tool_calls
 from tests.mind.llm.scripting import Call, Script, llm_mind
 
 from visavis.mind.llm import OpenAICompatible
@@ -22,12 +21,6 @@ from visavis.runtime.events import (
 )
 
 NF = "NOTFOUND"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeProvider]:
-    with running_fake() as fake:
-        yield fake
 
 
 def provider(fake: FakeProvider) -> OpenAICompatible:

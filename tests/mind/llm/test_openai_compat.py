@@ -6,7 +6,6 @@ import contextlib
 import json
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 from tests.mind.llm.fake_servers import (
@@ -15,7 +14,6 @@ from tests.mind.llm.fake_servers import (
     Reply,
     openai_chunk,
     openai_text,
-    running_fake,
 )
 
 from visavis.mind.llm import (
@@ -34,12 +32,6 @@ WEATHER = ToolSpec(
     "The weather in a city.",
     {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
 )
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeProvider]:
-    with running_fake() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from io import BytesIO
@@ -63,15 +64,23 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
-def parse_markdown(text: str) -> list[Block]:
-    """Headings, paragraphs and list items (each item its own block, so chunks keep them whole)."""
-    blocks: list[Block] = []
-    lines: list[str] = []
+def _paragraph_ender(blocks: list[Block], lines: list[str]) -> Callable[[], None]:
+    """A function that ends the paragraph being gathered in ``lines``: joined, cleaned and
+    appended to ``blocks`` (unless empty), then ``lines`` starts afresh."""
 
     def flush() -> None:
         if lines and _clean(" ".join(lines)):
             blocks.append(Block(_clean(" ".join(lines))))
         lines.clear()
+
+    return flush
+
+
+def parse_markdown(text: str) -> list[Block]:
+    """Headings, paragraphs and list items (each item its own block, so chunks keep them whole)."""
+    blocks: list[Block] = []
+    lines: list[str] = []
+    flush = _paragraph_ender(blocks, lines)
 
     for line in text.replace("\r\n", "\n").split("\n"):
         heading = _MD_HEADING.match(line)
@@ -209,11 +218,7 @@ def _pdf_page_blocks(text: str) -> list[Block]:
     text = _PDF_HYPHEN.sub(r"\1\2", text.replace("\r\n", "\n"))
     blocks: list[Block] = []
     lines: list[str] = []
-
-    def flush() -> None:
-        if lines and _clean(" ".join(lines)):
-            blocks.append(Block(_clean(" ".join(lines))))
-        lines.clear()
+    flush = _paragraph_ender(blocks, lines)
 
     for raw in text.split("\n"):
         line = raw.strip()

@@ -12,8 +12,6 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-import httpx
-
 from visavis.mind.llm.streaming import SSEEvent, StreamingClient, Watchdog
 from visavis.mind.llm.types import (
     ChatMessage,
@@ -80,33 +78,9 @@ class AnthropicMessages(StreamingClient):
     """Streams answers from the Anthropic Messages API (or a compatible proxy)."""
 
     provider = "anthropic"
-
-    def __init__(
-        self,
-        base_url: str = "https://api.anthropic.com/v1",
-        api_key: str | None = None,
-        *,
-        model: str,
-        max_tokens: int = 512,
-        timeout_s: float = 10.0,
-        first_token_timeout_s: float = 4.0,
-        retries: int = 2,
-        backoff_s: float = 0.25,
-        temperature: float | None = None,
-        client: httpx.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            api_key=api_key,
-            model=model,
-            timeout_s=timeout_s,
-            first_token_timeout_s=first_token_timeout_s,
-            retries=retries,
-            backoff_s=backoff_s,
-            client=client,
-        )
-        self.max_tokens = max_tokens
-        self.temperature = temperature
+    default_base_url = "https://api.anthropic.com/v1"
+    #: The Messages API requires a limit.
+    default_max_tokens = 512
 
     def _request(
         self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] | None

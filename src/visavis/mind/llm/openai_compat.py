@@ -11,8 +11,6 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-import httpx
-
 from visavis.mind.llm.streaming import SSEEvent, StreamingClient, Watchdog
 from visavis.mind.llm.types import (
     ChatMessage,
@@ -60,33 +58,6 @@ class OpenAICompatible(StreamingClient):
     """Streams chat completions from any OpenAI-compatible endpoint chosen by ``base_url``."""
 
     provider = "openai-compatible"
-
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str | None = None,
-        *,
-        model: str,
-        timeout_s: float = 10.0,
-        first_token_timeout_s: float = 4.0,
-        retries: int = 2,
-        backoff_s: float = 0.25,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        client: httpx.AsyncClient | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            api_key=api_key,
-            model=model,
-            timeout_s=timeout_s,
-            first_token_timeout_s=first_token_timeout_s,
-            retries=retries,
-            backoff_s=backoff_s,
-            client=client,
-        )
-        self.max_tokens = max_tokens
-        self.temperature = temperature
 
     def _request(
         self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] | None

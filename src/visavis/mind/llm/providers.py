@@ -8,8 +8,8 @@ from visavis.mind.llm.anthropic import AnthropicMessages
 from visavis.mind.llm.openai_compat import OpenAICompatible
 from visavis.mind.llm.streaming import StreamingClient
 
+#: Without a ``base_url`` an OpenAI-compatible client talks to OpenAI itself.
 OPENAI_URL = "https://api.openai.com/v1"
-ANTHROPIC_URL = "https://api.anthropic.com/v1"
 
 
 def make_provider(
@@ -26,7 +26,7 @@ def make_provider(
         anthropic = "anthropic" in (base_url or "") or model.startswith("claude")
         kind = "anthropic" if anthropic else "openai"
     if kind == "anthropic":
-        return AnthropicMessages(base_url or ANTHROPIC_URL, api_key, model=model, **options)
+        return AnthropicMessages(base_url, api_key, model=model, **options)
     if kind == "openai":
         return OpenAICompatible(base_url or OPENAI_URL, api_key, model=model, **options)
     raise ValueError(f"unknown LLM provider kind {kind!r}: use 'anthropic' or 'openai'")

@@ -118,21 +118,32 @@ class StreamingClient(ABC):
     """Base for a provider client: subclasses build the request and parse the events."""
 
     provider = "llm"
+    #: Where the provider's API lives when no ``base_url`` is given ("" means one is required).
+    default_base_url = ""
+    #: ``max_tokens`` when none is given (None: the server's own limit).
+    default_max_tokens: int | None = None
 
     def __init__(
         self,
-        base_url: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
         *,
-        api_key: str | None,
         model: str,
         timeout_s: float = 10.0,
         first_token_timeout_s: float = 4.0,
         retries: int = 2,
         backoff_s: float = 0.25,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
         client: httpx.AsyncClient | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        url = base_url or self.default_base_url
+        if not url:
+            raise ValueError(f"{self.provider}: base_url is required")
+        self.base_url = url.rstrip("/")
         self.api_key = api_key
+        self.max_tokens = max_tokens if max_tokens is not None else self.default_max_tokens
+        self.temperature = temperature
         self.model = model
         self.timeout_s = timeout_s
         self.first_token_timeout_s = first_token_timeout_s
