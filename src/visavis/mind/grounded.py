@@ -97,8 +97,20 @@ class GroundedMind:
         self.violations: list[dict[str, Any]] = []
         self.citations: int = 0
 
+    @property
+    def blocking(self) -> bool:
+        """Run off the event loop (``clock.run_blocking``) when a step may wait on the network
+        (an LLM core, the judge) or embed a question (~15 ms of numpy: on the loop it would
+        delay every live call's audio and video frames)."""
+        knowledge = self.grounding.knowledge
+        return (
+            bool(getattr(self.inner, "blocking", False))
+            or self.grounding.judge is not None
+            or (knowledge is not None and knowledge.hybrid)
+        )
+
     def __getattr__(self, name: str) -> Any:
-        # The persona, ``confirm_objective``, ``blocking``, ``close``: the core's own.
+        # ``confirm_objective``, ``progress``...: the core's own.
         return getattr(self.inner, name)
 
     # --- the Mind interface ------------------------------------------------------------------
