@@ -79,6 +79,8 @@ bench: setup
 	$(PY) bench/grounding.py
 	$(PY) bench/load.py --ramp-only --step-seconds 30 --warmup-seconds 10
 	$(PY) bench/peer_pipecat.py
+	$(PY) bench/eval_cohort.py
+	$(PY) bench/asr_vocabulary.py
 
 # One live call for 30 minutes: the server's memory trend (the "load" section's second part).
 bench-long: setup

@@ -155,6 +155,8 @@ def flagship_conversation(
     ``camera`` is the caller's video, if any; ``mind``: built by ``call_mind`` (off the event
     loop, as a server does), else built here from ``mind_config``."""
     mind = mind or call_mind(patient_id, call_dir, today, mind_config)
+    if not settings.listener.prompt:
+        settings.listener.prompt = mind.hotwords
     conversation = Conversation(
         clock=clock,
         timeline=timeline,

@@ -50,6 +50,7 @@ async def setup_call(app, receiver: Receiver) -> tuple[str, str]:  # type: ignor
                 "system_prompt": "You call patients after discharge.",
                 "document_tags": ["heart"],
                 "guardrail_ids": [guardrail.json()["guardrail_id"]],
+                "layers": {"stt": {"hotwords": "aspirin, Lasix"}},
             },
         )
         assert persona.status_code in (200, 201), persona.text
@@ -82,6 +83,7 @@ async def test_the_personas_documents_guardrails_and_memory_reach_the_mind(
     assert [g["guardrail_name"] for g in config.guardrails] == ["No_dosage_changes"]
 
     mind = build_mind("maria-lopez", tmp_path / "clinic.db", DAY, config)
+    assert mind.hotwords == "Maria Lopez. Furosemide, metoprolol. Aspirin, Lasix."
     mind.commit(mind.greet())
     for answer in ("Yes, this is Maria.", "March fourteenth, nineteen fifty two."):
         mind.commit(mind.plan(answer))

@@ -23,6 +23,7 @@ from visavis.mind.knowledge import Document, DocumentError, KnowledgeBase
 from visavis.mind.memory import MemoryBackend, Recollection, recollect
 from visavis.mind.patients import load_patients
 from visavis.mind.persona import literal_template
+from visavis.speech.asr.vocabulary import vocabulary_prompt
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class MindConfig:
     context: str = ""
     #: The conversation's ``custom_greeting`` (known placeholders such as {first_name} filled).
     greeting: str | None = None
+    #: The persona's ``layers.stt.hotwords``; None: the flagship persona's own.
+    hotwords: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -112,6 +115,12 @@ def build_mind(
     )
     mind = GroundedMind(core, grounding, engine.persona.phrasing, recollection)
     mind.persona = engine.persona
+    patient = engine.patient
+    mind.hotwords = vocabulary_prompt(
+        patient.full_name,
+        [m.name for m in patient.medications],
+        engine.persona.hotwords if config.hotwords is None else config.hotwords,
+    )
     # Where a guardrail's hits and an objective's completion are also sent (their own
     # ``callback_url``, besides the conversation's).
     mind.callback_urls = {

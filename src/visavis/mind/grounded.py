@@ -90,6 +90,8 @@ class GroundedMind:
         self.phrasing = phrasing or _default_phrasing(inner)
         self.recollection = recollection
         self.callback_urls: dict[str, str] = {}
+        #: What the recogniser should expect to hear in this call (``build_mind`` sets it).
+        self.hotwords = ""
         #: Who the agent is (face, perception layer): the core's, or the flagship's for an
         #: LLM core (``build_mind`` sets it).
         self.persona = getattr(inner, "persona", None)

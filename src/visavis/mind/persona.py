@@ -112,6 +112,8 @@ class Persona(BaseModel):
     escalation_callback_minutes: int = Field(default=15, gt=0)
     #: Unclear answers tolerated per variable before moving on.
     max_clarifications: int = Field(default=2, ge=0)
+    #: Words the caller may say that the recogniser should expect (``layers.stt.hotwords``).
+    hotwords: str = ""
     #: The face this persona appears with (the public APIs' ``default_replica_id``).
     default_avatar: str | None = None
     #: The public API's perception layer (awareness queries, perception tools); validated and

@@ -77,6 +77,7 @@ def _read(store: Store, record: ConversationRecord) -> MindConfig:
     llm = (persona.layers or {}).get("llm")
     config.llm = dict(llm) if llm and llm.get("model") else None
     config.system_prompt = persona.system_prompt or ""
+    config.hotwords = ((persona.layers or {}).get("stt") or {}).get("hotwords")
     return config
 
 

@@ -27,7 +27,7 @@ from visavis.runtime.media import AudioChunk
 from visavis.runtime.tasks import TaskOwner
 from visavis.runtime.timeline import Timeline
 
-from .asr.base import SpeechRecognizer
+from .asr.base import SpeechRecognizer, Transcript
 from .vad import VoiceActivityDetector
 
 
@@ -39,6 +39,9 @@ class ListenerSettings:
     preroll: float = 0.3
     #: Turns with less voiced audio than this are treated as noise, not words.
     min_speech: float = 0.15
+    #: Words this caller is likely to say, read by the recogniser as context (Whisper's
+    #: initial prompt; ``speech.asr.vocabulary``); empty: none.
+    prompt: str = ""
 
 
 @dataclass
@@ -145,7 +148,7 @@ class Listener:
         if audio is None or audio.speech_seconds < self.settings.min_speech:
             return None
         started = time.perf_counter()
-        result = await self.clock.run_blocking(self.recognizer.transcribe, audio.samples)
+        result = await self.clock.run_blocking(self._transcribe, audio.samples)
         compute_ms = (time.perf_counter() - started) * 1000.0
         return TranscriptFinal(
             text=result.text.strip(),
@@ -154,12 +157,15 @@ class Listener:
             compute_ms=round(compute_ms, 1),
         )
 
+    def _transcribe(self, samples: np.ndarray) -> Transcript:
+        return self.recognizer.transcribe(samples, prompt=self.settings.prompt or None)
+
     async def _partial(self) -> None:
         generation = self._turn_generation
         audio = self.turn_audio()
         if audio is None:
             return
-        result = await self.clock.run_blocking(self.recognizer.transcribe, audio.samples)
+        result = await self.clock.run_blocking(self._transcribe, audio.samples)
         # A partial that finishes after its turn was answered would describe the wrong turn.
         if generation == self._turn_generation and result.text.strip():
             self.timeline.emit(

@@ -46,6 +46,12 @@ class TTSLayer(_Layer):
     voice_settings: VoiceSettings | None = None
 
 
+class STTLayer(_Layer):
+    #: Words the recogniser should expect (names, medicines, symptoms), as one phrase or a
+    #: comma-separated list; the patient's name and medicines are added per call.
+    hotwords: str | None = Field(None, max_length=1000)
+
+
 class LLMLayer(_Layer):
     model: str | None = None
     base_url: HttpUrl | None = None
@@ -57,7 +63,7 @@ class Layers(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     perception: PerceptionLayer | None = None
-    stt: _Layer | None = None
+    stt: STTLayer | None = None
     conversational_flow: ConversationalFlowLayer | None = None
     llm: LLMLayer | None = None
     tts: TTSLayer | None = None
