@@ -1,12 +1,16 @@
 """Peer benchmark: the same patient audio through Pipecat 1.14.0 and through visavis.
 
-Usage: python bench/peer_pipecat.py [--no-write] [--keep DIR] [--only visavis|pipecat]
+Usage: python bench/peer_pipecat.py [--no-write] [--keep DIR]
 
-1. Builds the patient's side of a call: 24 scripted turns (short complete answers, full
-   sentences, hesitant answers with 0.6-1.0 s pauses mid-sentence) in a simulated patient's
-   voice (the Piper voice shifted 3 semitones, as the ``hesitant`` scenario), each followed by
-   7 s of silence for the agent's answer. The end of each turn's speech is known from the
-   script (the last voiced 10 ms window of its audio).
+1. Builds the patient's side of a post-discharge follow-up call (``bench/peer_script.py``, the
+   one script both sides read): 24 scripted turns (short complete answers, full sentences,
+   hesitant answers with 0.6-1.0 s pauses mid-sentence) in a simulated patient's voice (the
+   Piper voice shifted 3 semitones, as the ``hesitant`` scenario). Each line answers the
+   question the agent asks right before it: the greeting is the first question, the agent's
+   reply to turn i is the question of turn i+1, and to the last turn a closing line. The
+   silence after each turn leaves room for a late answer (3.5 s) plus that whole reply plus
+   1 s (at least 7 s); the silence before the first turn, for the greeting. The end of each
+   turn's speech is known from the script (the last voiced 10 ms window of its audio).
 2. Creates ``.bench-venvs/pipecat`` (``python -m venv``; ``pip install
    pipecat-ai[whisper,piper]==1.14.0``: faster-whisper and piper-tts, no torch; the check below
    fails the run if torch is importable there) and runs ``bench/peer_pipecat_driver.py`` with
@@ -18,7 +22,11 @@ Usage: python bench/peer_pipecat.py [--no-write] [--keep DIR] [--only visavis|pi
    WAV's first sample). Prints the table and writes the "Peer: Pipecat side by side" section of
    docs/benchmarks.md.
 
-Neither side has an LLM: both answer every turn at once with the same fixed reply.
+Neither side has an LLM: both answer each turn at once with the script's next line, the same
+sequence on both sides, picked by the clock (``peer_script.reply_at``). Pipecat's Smart Turn
+hears audio only, so the agent's question does not change its decision; visavis's fused
+end-of-turn model reads the question's expectation (a yes/no question expects a short answer),
+which is what a realistic script lets it use.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +57,7 @@ from peer_metrics import (
     summarize,
     turn_results,
 )
+from peer_script import SCRIPT, replies
 from report import DOC, machine, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,46 +65,13 @@ VENV = ROOT / ".bench-venvs" / "pipecat"
 PIPECAT = "pipecat-ai[whisper,piper]==1.14.0"
 DRIVER = Path(__file__).resolve().parent / "peer_pipecat_driver.py"
 RATE = 16000
-REPLY = "Thank you. And how have you been feeling?"
-LEAD = 2.0  # the greeting ("Hello.") plays in it
+#: The agent's reply must have started by this long after the patient's speech (Pipecat's
+#: Smart Turn fallback answers ~3.1 s after it) ...
+ANSWER_ROOM = 3.5
+#: ... and the patient waits this long after the reply has played before answering.
+AFTER_REPLY = 1.0
+MIN_GAP = 7.0  # silence after each turn, at least
 SLOW = 2.8  # an answer this late came from a silence fallback, not a turn model
-GAP = 7.0  # silence after each turn: room for a 3.5 s answer plus the reply (~2.5 s)
-
-#: (kind, line); "[pause s]" is a silence of s seconds mid-turn.
-SCRIPT: list[tuple[str, str]] = [
-    ("short", "Yes, this is Maria."),
-    ("complete", "I have been taking all my medications every morning."),
-    ("hesitant", "It's, um, [pause 0.9] March fourteenth, [pause 0.6] nineteen fifty two."),
-    ("short", "Yes."),
-    ("complete", "My daughter drives me to the clinic on Tuesdays."),
-    (
-        "hesitant",
-        "I've been taking, um, [pause 0.9] the water pill, and the, uh, [pause 1.0] "
-        "the metoprolol, yes, all of them.",
-    ),
-    ("short", "No."),
-    ("complete", "The pain in my knee started about two weeks ago."),
-    ("hesitant", "Let me think. [pause 1.0] Tuesday morning, I think."),
-    ("short", "About two weeks ago."),
-    ("complete", "I feel much better than last week, thank you."),
-    ("hesitant", "No, [pause 0.7] that's all."),
-    ("short", "Not really."),
-    ("complete", "I would like to book an appointment for next Friday."),
-    ("hesitant", "Um, [pause 0.8] maybe a little dizzy when I stand up."),
-    ("short", "Tuesday morning."),
-    ("complete", "The swelling in my ankles has gone down."),
-    ("hesitant", "I think, [pause 0.6] uh, [pause 0.8] twice a day."),
-    ("short", "Okay."),
-    ("complete", "I sleep about seven hours a night."),
-    ("hesitant", "Well, [pause 0.9] I forgot it once, on Sunday."),
-    ("short", "Yes, that's right."),
-    (
-        "hesitant",
-        "I feel, [pause 0.7] well, the first few days were hard, I was tired in the "
-        "afternoons and, [pause 0.9] and this week, [pause 0.7] a bit better.",
-    ),
-    ("short", "No, that's all."),
-]
 _PAUSE = re.compile(r"\[pause ([0-9.]+)\]")
 
 
@@ -108,34 +85,67 @@ def _trim(audio: np.ndarray, head: bool, tail: bool) -> np.ndarray:
     return audio[start:end]
 
 
-def build_patient_audio(path: Path) -> list[Turn]:
-    """Write the patient WAV (16 kHz mono) and return its turns."""
+def sentences(text: str) -> list[str]:
+    """A reply sentence by sentence, as both sides' TTS speak it."""
+    return [x for x in re.split(r"(?<=[.?!])\s+", text.strip()) if x]
+
+
+def reply_seconds(synthesizer: object, text: str) -> float:
+    """How long ``text`` plays in the Piper joe voice (with 0.3 s between sentences), plus 15%
+    for the live voice's variation."""
+    parts = sentences(text)
+    speech = sum(synthesizer.synthesize(x).duration for x in parts)  # type: ignore[attr-defined]
+    return 1.15 * (speech + 0.3 * (len(parts) - 1))
+
+
+def build_patient_audio(path: Path) -> tuple[list[Turn], dict[str, object]]:
+    """Write the patient WAV (16 kHz mono); return its turns and the agent's script for both
+    sides (``replies``: greeting, the reply after each turn; ``starts``: each turn's start).
+
+    The silence before the first turn leaves room for the greeting, the one after each turn for
+    a late answer (``ANSWER_ROOM``) plus the whole reply, then ``AFTER_REPLY`` before the
+    patient's next line (at least ``MIN_GAP``)."""
     from visavis.engines import load_engines
     from visavis.runtime.media import resample
 
     engines = load_engines(deterministic=True)  # the same patient audio on every run
     voice = engines.voice("piper", "en-us", 160, 3.0)
-    pieces = [np.zeros(int(LEAD * RATE), dtype=np.float32)]
-    at = LEAD
+    sequence = replies()
+    lengths = [reply_seconds(engines.synthesizer, x) for x in sequence]
+    lead = 1.0 + lengths[0] + AFTER_REPLY
+    pieces = [np.zeros(int(lead * RATE), dtype=np.float32)]
+    at = lead
     turns = []
-    for kind, line in SCRIPT:
-        parts = _PAUSE.split(line)
+    gaps = []
+    for i, step in enumerate(SCRIPT):
+        parts = _PAUSE.split(step.line)
         audio_parts = []
-        for i, part in enumerate(parts):
-            if i % 2 == 1:
+        for k, part in enumerate(parts):
+            if k % 2 == 1:
                 audio_parts.append(np.zeros(int(float(part) * RATE), dtype=np.float32))
             elif part.strip():
                 speech = voice.synthesize(part.strip())
                 audio = resample(speech.samples, speech.sample_rate, RATE)
-                audio_parts.append(_trim(audio, head=i > 0, tail=i < len(parts) - 1))
+                audio_parts.append(_trim(audio, head=k > 0, tail=k < len(parts) - 1))
         audio = (np.concatenate(audio_parts) * 0.8).astype(np.float32)
         end = speech_end(audio, RATE)
         assert end is not None
-        turns.append(Turn(round(at, 4), round(at + end, 4), _PAUSE.sub("...", line), kind))
-        pieces += [audio, np.zeros(int(GAP * RATE), dtype=np.float32)]
-        at += len(audio) / RATE + GAP
+        turns.append(
+            Turn(round(at, 4), round(at + end, 4), _PAUSE.sub("...", step.line), step.kind)
+        )
+        gap = max(MIN_GAP, ANSWER_ROOM + lengths[i + 1] + AFTER_REPLY)
+        gaps.append(round(gap, 2))
+        pieces += [audio, np.zeros(int(gap * RATE), dtype=np.float32)]
+        at += len(audio) / RATE + gap
     soundfile.write(str(path), np.concatenate(pieces), RATE)
-    return turns
+    script = {
+        "replies": sequence,
+        "starts": [t.start for t in turns],
+        "lead": round(lead, 2),
+        "gaps": gaps,
+        "reply_seconds": [round(x, 2) for x in lengths],
+    }
+    return turns, script
 
 
 def ensure_pipecat_venv() -> Path:
@@ -154,14 +164,14 @@ def ensure_pipecat_venv() -> Path:
     return python
 
 
-def run_pipecat(python: Path, wav: Path, out: Path) -> np.ndarray:
+def run_pipecat(python: Path, wav: Path, script: Path, out: Path) -> np.ndarray:
     from visavis.models import locate
 
     cmd = [
         str(python), str(DRIVER), str(wav), str(out),
         "--whisper", str(locate("asr.whisper-tiny.en")),
         "--piper", str(locate("tts.piper-joe")),
-        "--reply", REPLY,
+        "--script", str(script),
     ]  # fmt: skip
     with (out.parent / "pipecat.log").open("w") as log:
         subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT)
@@ -169,12 +179,12 @@ def run_pipecat(python: Path, wav: Path, out: Path) -> np.ndarray:
     return audio
 
 
-def run_ours(wav: Path, out: Path) -> np.ndarray:
+def run_ours(wav: Path, script: dict[str, object], out: Path) -> np.ndarray:
     from peer_visavis import run_visavis
     from visavis.engines import load_engines
 
     engines = load_engines(deterministic=False)  # a live call's natural voice
-    return run_visavis(wav, out, engines, REPLY)
+    return run_visavis(wav, out, engines, script)
 
 
 def results_for(turns: list[Turn], output: np.ndarray) -> list[TurnResult]:
@@ -194,23 +204,39 @@ def per_kind(results: list[TurnResult]) -> dict[str, str]:
     return out
 
 
-def render(ours: list[TurnResult], peer: list[TurnResult], pip_log: str) -> str:
+def render(
+    ours: list[TurnResult], peer: list[TurnResult], script: dict[str, object], pip_log: str
+) -> str:
     a, b = summarize("visavis", ours), summarize("Pipecat", peer)
     ka, kb = per_kind(ours), per_kind(peer)
     n = {k: sum(r.turn.kind == k for r in ours) for k in ("short", "complete", "hesitant")}
+    gaps = script["gaps"]
+    assert isinstance(gaps, list)
     lines = [
         "## Peer: Pipecat side by side",
         "",
-        f"The same {len(ours)} scripted patient turns ({n['short']} short answers, "
-        f"{n['complete']} full sentences, {n['hesitant']} hesitant answers with 0.6-1.0 s "
-        "pauses mid-sentence, each followed by 7 s of silence) fed in real time, 20 ms frames, "
+        f"The same {len(ours)} scripted patient turns of a post-discharge follow-up call "
+        f"({n['short']} short answers, {n['complete']} full sentences, {n['hesitant']} "
+        "hesitant answers with 0.6-1.0 s pauses mid-sentence) fed in real time, 20 ms frames, "
         f"through visavis and through a stock Pipecat 1.14.0 pipeline; {machine()} by "
         "`bench/peer_pipecat.py`. Both sides use the same model files (Silero VAD, Smart Turn "
-        "v3.2, Whisper tiny.en CTranslate2 int8, the Piper joe voice) and the same instant "
-        f'responder in the LLM slot ("{REPLY}"). Voice to voice: from the end of the patient\'s '
-        "speech in the input audio to the first voiced 10 ms (-40 dBFS) of the agent's output "
-        "audio after it, on the real-time clock, measured by the same code for both. "
-        f"Targets (visavis / Pipecat): p50 <= {TARGET_P50_RATIO}x, p95 <= {TARGET_P95_RATIO}x.",
+        "v3.2, Whisper tiny.en CTranslate2 int8, the Piper joe voice). Neither has an LLM: the "
+        "same instant responder sits in the LLM slot and says the same lines "
+        "(`bench/peer_script.py`): each patient line answers the question the agent asked just "
+        'before it (the greeting "Hello, this is the care team at Riverside. Am I speaking '
+        'with Maria Lopez?" before "Yes, this is Maria."; "Which day suits you for a follow-up '
+        'visit?" before "Let me think. ... Tuesday morning, I think."), the reply to each turn '
+        "is the next turn's question, and to the last a closing line. The two sides use the "
+        "question differently: Pipecat's Smart Turn hears only the audio, so the words do not "
+        "change its decision; visavis's fused end-of-turn model reads what the question asks "
+        "for (a yes/no question or a single fact expects a short answer, a list or a story a "
+        "long one) and weighs it with Smart Turn, the prosody and the partial transcript. Each "
+        f"turn is followed by {min(gaps):.1f}-{max(gaps):.1f} s of silence (room for a late "
+        "answer, the whole next question and 1 s). Voice to voice: from the end of the "
+        "patient's speech in the input audio to the first voiced 10 ms (-40 dBFS) of the "
+        "agent's output audio after it, on the real-time clock, measured by the same code for "
+        f"both. Targets (visavis / Pipecat): p50 <= {TARGET_P50_RATIO}x, p95 <= "
+        f"{TARGET_P95_RATIO}x.",
         "",
         markdown_table(ratio_rows(a, b)),
         f"| median: short answers | {ka['short']} | {kb['short']} | | |",
@@ -226,7 +252,7 @@ def render(ours: list[TurnResult], peer: list[TurnResult], pip_log: str) -> str:
         "`compute_type='int8'`, other settings default), `LLMContextAggregatorPair` with "
         "`LLMUserAggregatorParams(vad_analyzer=SileroVADAnalyzer())` and the default user turn "
         "strategies (start: VAD, transcription; stop: `TurnAnalyzerUserTurnStopStrategy("
-        "LocalSmartTurnAnalyzerV3())`, default params, the wheel's ONNX files), the fixed "
+        "LocalSmartTurnAnalyzerV3())`, default params, the wheel's ONNX files), the scripted "
         "responder, `PiperTTSService` (the joe voice file), output, assistant aggregator. "
         "`PipelineParams` at 16 kHz in and out; idle timeout off. The transport is a small "
         "one in the shape of `LocalAudioTransport`: the WAV pushed in 20 ms frames, each at "
@@ -236,8 +262,10 @@ def render(ours: list[TurnResult], peer: list[TurnResult], pip_log: str) -> str:
         "",
         "**visavis.** Its live loop (`Conversation`) with default `TurnSettings` (the fused "
         "end-of-turn model, speculation), the live Piper voice, the files transport as the "
-        'caller, and a mind that gives the same fixed reply. Both sides greet with "Hello." '
-        "before the first turn (the same warm-up).",
+        "caller, and a mind that says the script's lines. They reach the end-of-turn model as "
+        "a real mind's do: spoken through the speaker, whose `ReplySentence` events the turns "
+        "stage keeps as the agent's last question. Both sides greet with the first question "
+        "before the first turn.",
         "",
         "A cut-in is agent audio that starts inside a patient turn (between its first word "
         "and the end of its speech: an answer in a hesitation pause, or a backchannel); the "
@@ -246,13 +274,72 @@ def render(ours: list[TurnResult], peer: list[TurnResult], pip_log: str) -> str:
     return "\n".join(lines)
 
 
-def endpoint_waits(timeline: Path) -> list[float]:
-    """visavis's ``metrics.turn_latency`` end-of-turn waits (ms), for the diagnosis."""
+@dataclass(frozen=True)
+class Stage:
+    """visavis's own account of one answered turn (its timeline's ``metrics.turn_latency``)."""
+
+    kind: str
+    text: str
+    vad_lag_ms: float  # the VAD's end of speech minus the script's
+    endpoint_ms: float  # VAD end of speech to the turn decision
+    to_audio_ms: float  # decision to first audio
+    reason: str
+    probability: float | None
+    expectation: float
+
+
+def stages(timeline: Path, turns: list[Turn], script: dict[str, object]) -> list[Stage]:
+    """Each ``metrics.turn_latency`` of visavis's timeline, matched to its script turn."""
+    from visavis.turns.transcript_cues import expectation_from_prompt
+
+    events = [json.loads(line) for line in timeline.read_text().splitlines()]
+    decisions = [
+        e for e in events if e.get("type") == "turn.decision" and e.get("action") == "respond"
+    ]
+    sequence = script["replies"]
+    assert isinstance(sequence, list)
     out = []
-    for line in timeline.read_text().splitlines():
-        event = json.loads(line)
-        if event.get("type") == "metrics.turn_latency":
-            out.append(float(event["endpoint_ms"]))
+    for e in events:
+        if e.get("type") != "metrics.turn_latency":
+            continue
+        stop = float(e["user_stopped_at"])
+        i = max((k for k, t in enumerate(turns) if t.start <= stop), default=None)
+        if i is None:
+            continue
+        decided = stop + float(e["endpoint_ms"]) / 1000.0
+        near = min(decisions, key=lambda d: abs(_t(d) - decided), default=None)
+        out.append(
+            Stage(
+                kind=turns[i].kind,
+                text=turns[i].text,
+                vad_lag_ms=round((stop - turns[i].speech_end) * 1000.0, 1),
+                endpoint_ms=float(e["endpoint_ms"]),
+                to_audio_ms=round(float(e["voice_to_voice_ms"]) - float(e["endpoint_ms"]), 1),
+                reason=str(near.get("reason")) if near else "?",
+                probability=near.get("probability") if near else None,
+                expectation=expectation_from_prompt(str(sequence[i])),
+            )
+        )
+    return out
+
+
+def _t(event: dict[str, object]) -> float:
+    for key in ("t", "time", "at"):
+        if key in event:
+            return float(event[key])  # type: ignore[arg-type]
+    return float("nan")
+
+
+def stage_medians(rows: list[Stage]) -> dict[str, tuple[float, float]]:
+    """Per kind (and "all"): median end-of-turn wait and median decision-to-audio (ms)."""
+    out = {}
+    for kind in ("short", "complete", "hesitant", "all"):
+        sel = [r for r in rows if kind in ("all", r.kind)]
+        if sel:
+            out[kind] = (
+                float(np.median([r.endpoint_ms for r in sel])),
+                float(np.median([r.to_audio_ms for r in sel])),
+            )
     return out
 
 
@@ -268,6 +355,19 @@ def print_turns(name: str, results: list[TurnResult]) -> None:
         print(f"  {r.turn.kind:8s} {lat} ms{flag}  {r.turn.text[:60]}")
 
 
+def print_stages(rows: list[Stage]) -> None:
+    print("\nvisavis stages (VAD lag, end-of-turn wait, decision to audio; reason p; expectation):")
+    for r in rows:
+        p = "  -  " if r.probability is None else f"{r.probability:.2f}"
+        print(
+            f"  {r.kind:8s} lag {r.vad_lag_ms:5.0f}  wait {r.endpoint_ms:5.0f}  "
+            f"to audio {r.to_audio_ms:4.0f}  {r.reason:11s} {p}  e={r.expectation:+.1f}  "
+            f"{r.text[:40]}"
+        )
+    for k, (w, d) in stage_medians(rows).items():
+        print(f"  median {k:8s}: wait {w:.0f} ms, decision to audio {d:.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true")
@@ -281,30 +381,36 @@ def main() -> None:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         wav = work / "patient.wav"
-        turns = build_patient_audio(wav)
+        turns, script = build_patient_audio(wav)
         (work / "turns.json").write_text(json.dumps([t.__dict__ for t in turns], indent=1))
+        script_file = work / "script.json"
+        script_file.write_text(json.dumps(script, indent=1) + "\n")
         print(f"patient audio: {len(turns)} turns, {soundfile.info(str(wav)).duration:.0f} s")
         loads = {"Pipecat": os.getloadavg()[0]}
         started = time.perf_counter()
-        peer_out = run_pipecat(python, wav, work / "pipecat")
+        peer_out = run_pipecat(python, wav, script_file, work / "pipecat")
         print(f"pipecat side done in {time.perf_counter() - started:.0f} s")
         loads["visavis"] = os.getloadavg()[0]
         started = time.perf_counter()
-        ours_out = run_ours(wav, work / "visavis")
+        ours_out = run_ours(wav, script, work / "visavis")
         print(f"visavis side done in {time.perf_counter() - started:.0f} s")
         soundfile.write(str(work / "visavis" / "out.wav"), ours_out, RATE)
         timings = json.loads((work / "pipecat" / "timings.json").read_text())
-        waits = endpoint_waits(work / "visavis" / "timeline.jsonl")
+        rows = stages(work / "visavis" / "timeline.jsonl", turns, script)
     ours, peer = results_for(turns, ours_out), results_for(turns, peer_out)
     if args.keep:
-        rows = [
+        per_turn = [
             {**t.__dict__, "visavis_ms": _ms(a.latency), "pipecat_ms": _ms(b.latency),
              "visavis_cut_in": a.cut_in, "pipecat_cut_in": b.cut_in}
             for t, a, b in zip(turns, ours, peer, strict=True)
         ]  # fmt: skip
-        (args.keep / "results.json").write_text(json.dumps(rows, indent=1) + "\n")
+        (args.keep / "results.json").write_text(json.dumps(per_turn, indent=1) + "\n")
+        (args.keep / "stages.json").write_text(
+            json.dumps([r.__dict__ for r in rows], indent=1) + "\n"
+        )
     print_turns("visavis", ours)
     print_turns("Pipecat", peer)
+    print_stages(rows)
     a, b = summarize("visavis", ours), summarize("Pipecat", peer)
     print()
     print(markdown_table(ratio_rows(a, b)))
@@ -314,14 +420,19 @@ def main() -> None:
         + ", ".join(f"{k} {v:.1f}" for k, v in loads.items())
         + "."
     )
-    if waits:
+    if rows:
+        waits = [r.endpoint_ms for r in rows]
+        medians = stage_medians(rows)
         note += (
-            f" visavis's own timeline: end-of-turn wait (VAD end of speech to the decision) "
-            f"p50 {np.percentile(waits, 50):.0f} ms, p95 {np.percentile(waits, 95):.0f} ms."
+            " visavis's own timeline: end-of-turn wait (VAD end of speech to the decision) "
+            f"p50 {np.percentile(waits, 50):.0f} ms, p95 {np.percentile(waits, 95):.0f} ms; "
+            "medians per kind (wait / decision to first audio): "
+            + ", ".join(f"{k} {w:.0f} / {d:.0f} ms" for k, (w, d) in medians.items() if k != "all")
+            + "."
         )
     print(note)
     if not args.no_write:
-        write_section("peer_pipecat", render(ours, peer, note))
+        write_section("peer_pipecat", render(ours, peer, script, note))
         print(f"wrote the Peer: Pipecat section of {DOC}")
 
 

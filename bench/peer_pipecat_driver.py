@@ -1,7 +1,7 @@
 """Pipecat side of ``bench/peer_pipecat.py``: run in Pipecat's own venv, never in visavis's.
 
 Usage: .bench-venvs/pipecat/bin/python bench/peer_pipecat_driver.py IN.wav OUT_DIR
-       --whisper DIR --piper FILE.onnx [--reply TEXT] [--tail 6]
+       --whisper DIR --piper FILE.onnx --script SCRIPT.json [--tail 6]
 
 A stock Pipecat 1.14 voice pipeline, built as its examples build one::
 
@@ -9,6 +9,12 @@ A stock Pipecat 1.14 voice pipeline, built as its examples build one::
     strategies: VAD/transcription start, TurnAnalyzerUserTurnStopStrategy with
     LocalSmartTurnAnalyzerV3) -> FixedReply (the LLM slot) -> PiperTTSService -> output
     -> assistant aggregator
+
+``SCRIPT.json`` (written by ``bench/peer_pipecat.py`` from ``bench/peer_script.py``) holds the
+agent's lines: the greeting, spoken at the start, then the reply to each patient turn, picked
+by ``peer_script.reply_at`` on the input's clock exactly as visavis's ``FixedMind`` picks it.
+Smart Turn hears audio only, so the words of the agent's question do not reach Pipecat's
+end-of-turn decision; they are said so that both sides play the same call.
 
 Every analyzer and service keeps its default parameters; only the model files are chosen
 (Whisper tiny.en CTranslate2 int8 and the Piper joe voice, the files visavis uses; Silero VAD
@@ -62,10 +68,10 @@ from pipecat.workers.runner import WorkerRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peer_metrics import place_chunks  # noqa: E402
+from peer_script import reply_at  # noqa: E402
 
 RATE = 16000
 FRAME = 0.02
-REPLY = "Thank you. And how have you been feeling?"
 
 
 class Clock:
@@ -153,11 +159,14 @@ class WavTransport(BaseTransport):
 
 
 class FixedReply(FrameProcessor):
-    """The LLM slot: answers every user turn at once with the same short reply."""
+    """The LLM slot: answers every user turn at once with the script's next question."""
 
-    def __init__(self, reply: str, log: list[dict[str, object]]) -> None:
+    def __init__(
+        self, replies: list[str], starts: list[float], log: list[dict[str, object]]
+    ) -> None:
         super().__init__()
-        self.reply = reply
+        self.replies = replies
+        self.starts = starts
         self.log = log
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
@@ -166,9 +175,11 @@ class FixedReply(FrameProcessor):
             messages = frame.context.get_messages()
             user = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
             text = str(user[-1].get("content", "")) if user else ""
-            self.log.append({"t": round(Clock.now(), 4), "event": "respond", "text": text})
+            now = Clock.now()
+            reply = reply_at(self.replies, self.starts, now)
+            self.log.append({"t": round(now, 4), "event": "respond", "text": text, "reply": reply})
             await self.push_frame(LLMFullResponseStartFrame())
-            await self.push_frame(LLMTextFrame(self.reply))
+            await self.push_frame(LLMTextFrame(reply))
             await self.push_frame(LLMFullResponseEndFrame())
             return
         if isinstance(frame, UserStartedSpeakingFrame | UserStoppedSpeakingFrame):
@@ -180,6 +191,7 @@ async def run(args: argparse.Namespace) -> None:
     audio, rate = soundfile.read(str(args.wav), dtype="float32")
     if rate != RATE or audio.ndim != 1:
         raise SystemExit(f"{args.wav}: need 16 kHz mono, got {rate} Hz {audio.shape}")
+    script = json.loads(Path(args.script).read_text())
     done = asyncio.Event()
     transport = WavTransport(audio, args.tail, done)
     loaded = time.perf_counter()
@@ -205,7 +217,7 @@ async def run(args: argparse.Namespace) -> None:
             transport.input(),
             stt,
             user_agg,
-            FixedReply(args.reply, log),
+            FixedReply(script["replies"], script["starts"], log),
             tts,
             transport.output(),
             assistant_agg,
@@ -223,8 +235,8 @@ async def run(args: argparse.Namespace) -> None:
         await done.wait()
         await worker.cancel()
 
-    # The same warm-up as visavis's side: a one-word greeting before the patient speaks.
-    await worker.queue_frame(TTSSpeakFrame("Hello."))
+    # As on visavis's side: the agent greets (the script's first question) before the patient.
+    await worker.queue_frame(TTSSpeakFrame(script["replies"][0]))
     await asyncio.gather(runner.run(worker), finish())
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -246,7 +258,7 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--whisper", type=Path, required=True)
     parser.add_argument("--piper", type=Path, required=True)
-    parser.add_argument("--reply", default=REPLY)
+    parser.add_argument("--script", type=Path, required=True)
     parser.add_argument("--tail", type=float, default=6.0)
     asyncio.run(run(parser.parse_args()))
 

@@ -3,22 +3,29 @@
 The loop is the one a live call runs (``Conversation``: Silero VAD in the listener, Whisper,
 the fused end-of-turn model with Smart Turn v3.2, speculation, Piper, the playout), with its
 default ``TurnSettings`` and the live (non-deterministic) Piper voice. The mind is replaced by
-``FixedMind``, which answers every turn with the same reply as Pipecat's ``FixedReply``, so
-neither side has an LLM. The caller is ``FileAudioSource`` (20 ms frames, each delivered at the
-end of its 20 ms on the real-time clock); the sink records when each 20 ms frame left the
-playout.
+``FixedMind``, which says the script's lines (``bench/peer_script.py``: the greeting, then the
+next question after each patient turn) picked by the clock exactly as Pipecat's ``FixedReply``
+picks them, so neither side has an LLM and both play the same call. Its lines reach the turns
+stage as a real mind's do: the loop speaks each planned sentence through ``Speaker.say``, which
+emits ``ReplySentence``; ``FloorTaking`` keeps those sentences as the agent's last question
+(``_prompt``) and the fused end-of-turn model reads its expectation from them
+(``expectation_from_prompt``). The caller is ``FileAudioSource`` (20 ms frames, each delivered
+at the end of its 20 ms on the real-time clock); the sink records when each 20 ms frame left
+the playout.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from peer_metrics import place_chunks
+from peer_script import reply_at
 from visavis.conversation import Conversation, ConversationSettings
 from visavis.engines import Engines
 from visavis.mind.base import CommitResult, ReplyPlan
@@ -29,22 +36,29 @@ from visavis.runtime.timeline import Timeline
 from visavis.transport.files import FileAudioSource
 
 
-class FixedMind:
-    """The instant responder in the LLM slot: one fixed reply to every user turn."""
+def _sentences(text: str) -> list[str]:
+    # Sentence by sentence, as the speaker synthesizes (Pipecat's TTS splits the same way).
+    return [s for s in re.split(r"(?<=[.?!])\s+", text.strip()) if s]
 
-    def __init__(self, reply: str, greeting: str = "Hello.") -> None:
-        # Sentence by sentence, as the speaker synthesizes (Pipecat's TTS splits the same way).
-        self.sentences = [s for s in re.split(r"(?<=[.?!])\s+", reply.strip()) if s]
-        self.greeting = greeting
+
+class FixedMind:
+    """The instant responder in the LLM slot: the script's next line, chosen by the clock
+    (``reply_at``: after turn i has started, the question of turn i+1)."""
+
+    def __init__(self, replies: list[str], starts: list[float], now: Callable[[], float]) -> None:
+        self.replies = replies
+        self.starts = starts
+        self.now = now
         self.done = False
 
     def greet(self) -> ReplyPlan:
-        return ReplyPlan([self.greeting])
+        return ReplyPlan(_sentences(self.replies[0]))
 
     def plan(
         self, user_text: str, heard_reply: str | None = None, perception: Any = None
     ) -> ReplyPlan:
-        return ReplyPlan(list(self.sentences), user_text=user_text)
+        reply = reply_at(self.replies, self.starts, self.now())
+        return ReplyPlan(_sentences(reply), user_text=user_text)
 
     def reprompt(self) -> ReplyPlan:
         return ReplyPlan(["Are you still there?"])
@@ -71,7 +85,7 @@ class TimedSink:
 
 
 async def _run(
-    wav: Path, out_dir: Path, engines: Engines, reply: str, tail: float
+    wav: Path, out_dir: Path, engines: Engines, script: dict[str, Any], tail: float
 ) -> list[tuple[float, np.ndarray]]:
     out_dir.mkdir(parents=True, exist_ok=True)
     clock = make_clock("realtime")
@@ -81,7 +95,7 @@ async def _run(
     conversation = Conversation(
         clock=clock,
         timeline=timeline,
-        mind=FixedMind(reply),
+        mind=FixedMind(script["replies"], script["starts"], clock.now),
         vad=engines.new_vad(),
         recognizer=engines.recognizer,
         synthesizer=engines.synthesizer,
@@ -102,8 +116,9 @@ async def _run(
 
 
 def run_visavis(
-    wav: Path, out_dir: Path, engines: Engines, reply: str, tail: float = 6.0
+    wav: Path, out_dir: Path, engines: Engines, script: dict[str, Any], tail: float = 6.0
 ) -> np.ndarray:
-    """Run the call; returns the agent's audio on the input's timeline (16 kHz)."""
-    chunks = asyncio.run(_run(wav, out_dir, engines, reply, tail))
+    """Run the call (``script``: ``replies`` and turn ``starts``, as written by
+    ``bench/peer_pipecat.py``); returns the agent's audio on the input's timeline (16 kHz)."""
+    chunks = asyncio.run(_run(wav, out_dir, engines, script, tail))
     return place_chunks(chunks, SPEECH_RATE)
