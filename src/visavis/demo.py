@@ -25,7 +25,7 @@ from visavis.paths import SCENARIOS_FILE
 from visavis.runtime.clock import ClockKind
 from visavis.runtime.events import BaseEvent, ReplicaStoppedSpeaking, TurnDecision, TurnLatency
 from visavis.sim.camera import PatientCamera
-from visavis.sim.patient import SimulatedPatient
+from visavis.sim.patient import REPEAT_RATE, SimulatedPatient
 from visavis.sim.scenarios import Scenario, get_scenario, load_scenarios
 from visavis.store.recall import StoredMemory
 from visavis.transport.simulated import SimulatedLine
@@ -84,9 +84,17 @@ async def run_demo(
     voice = engines.voice(
         v.engine, v.voice, v.rate_wpm, v.pitch if v.engine == "espeak" else v.semitones
     )
+    # A line said again comes more slowly (espeak-ng voices, whose rate is a parameter).
+    repeat_voice = (
+        engines.voice("espeak", v.voice, round(v.rate_wpm * REPEAT_RATE), v.pitch)
+        if v.engine == "espeak"
+        else None
+    )
     # Only scenarios that declare a camera are filmed: the others are phone-like calls.
     camera = PatientCamera.for_scenario(scenario) if "camera" in scenario.model_fields_set else None
-    patient = SimulatedPatient(scenario, session.clock, engines.recognizer, voice, camera=camera)
+    patient = SimulatedPatient(
+        scenario, session.clock, engines.recognizer, voice, camera=camera, repeat_voice=repeat_voice
+    )
     line = SimulatedLine(session.clock, patient, recorder=session.recorder)
     patient_task = asyncio.create_task(patient.run(), name="simulated-patient")
     try:

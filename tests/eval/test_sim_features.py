@@ -55,3 +55,22 @@ def test_scenario_fields_are_validated() -> None:
         scenario(hang_up_after="lunch")
     with pytest.raises(ValueError):
         scenario(noise={"kind": "pink", "level_db": -5})
+
+
+async def test_a_line_said_again_comes_more_slowly() -> None:
+    from visavis.engines import load_engines
+    from visavis.runtime.clock import VirtualClock
+    from visavis.sim.patient import REPEAT_RATE
+
+    engines = load_engines()
+    voice = engines.voice("espeak", "en+m3", 225, 50)
+    slower = engines.voice("espeak", "en+m3", round(225 * REPEAT_RATE), 50)
+    clock = VirtualClock()
+    patient = SimulatedPatient(scenario(), clock, None, voice, repeat_voice=slower)  # type: ignore[arg-type]
+    line = "March fourteenth, nineteen fifty two."
+    lengths = []
+    for _ in range(2):
+        await patient.say(line)
+        lengths.append(patient.spans[-1][1] - patient.spans[-1][0])
+    clock.close()
+    assert lengths[1] > lengths[0] * 1.1

@@ -116,3 +116,57 @@ async def test_a_long_telling_gets_a_backchannel_at_a_mid_turn_pause(engines, sa
     assert "backchannel" in actions, decisions
     backchannel = decisions[actions.index("backchannel")]
     assert backchannel[2] >= TurnSettings().backchannel_pause - 0.03
+
+
+async def run_parts(engines, parts: list, question: str, settings: TurnSettings):
+    """Like ``run_turn`` for a turn in parts: audio, or a float (a pause of that many seconds).
+    The decisions' times count from the end of the last part's speech."""
+    clock = VirtualClock()
+    timeline = Timeline(clock)
+    tasks = TaskOwner("test")
+    eot = LiveEndOfTurn(EndOfTurnModel.load(), load_smart_turn())
+    floor = FloorTaking(clock, timeline, tasks, settings, end_of_turn=eot)
+    timeline.emit(ReplySentence(reply_id="r1", index=0, text=question))
+    spans, t = [], LEAD
+    for part in parts:
+        if isinstance(part, float):
+            t += part
+        else:
+            spans.append((t, t + len(part) / RATE, part))
+            t += len(part) / RATE
+    n = int((t + 2.5) * RATE)
+    mic = np.random.default_rng(1).normal(0, 3e-4, n).astype(np.float32)
+    for start, _, audio in spans:
+        mic[int(start * RATE) : int(start * RATE) + len(audio)] += audio
+    for k in range(n // 320):
+        now = k * 0.02
+        await clock.sleep_until(now + 0.02)
+        floor.push_audio(AudioChunk(mic[k * 320 : (k + 1) * 320], RATE, now))
+        for start, end, _ in spans:
+            if abs(now + 0.02 - (start + 0.06)) < 0.01:
+                timeline.emit(UserStartedSpeaking(start=start))
+            if abs(now + 0.02 - (end + 0.1)) < 0.01:
+                timeline.emit(UserStoppedSpeaking(start=start, end=end, duration=end - start))
+                text = engines.recognizer.transcribe(mic[: int((end + 0.1) * RATE)]).text
+                timeline.emit(TurnSpeculation(phase="transcribed", text=text))
+    await tasks.aclose()
+    clock.close()
+    last_end = spans[-1][1]
+    return [(d.action, d.reason, round(d.t - last_end, 2)) for d in timeline.of_type(TurnDecision)]
+
+
+async def test_high_patience_learns_how_long_the_caller_pauses(engines, say):
+    # "Yes, I took the, um, [0.9 s] all of them this morning.": the caller went on after 0.9 s,
+    # so the finished-sounding end waits that long too (without learning it is answered
+    # sooner, at the same threshold).
+    parts = [say("Yes, I took the, um,"), 0.9, say("all of them this morning.")]
+    question = "Have you taken your pills today?"
+    patient = TurnSettings(reprompt_after=0)
+    patient.set_patience("high")
+    assert patient.learn_pauses
+    decisions = await run_parts(engines, parts, question, patient)
+    respond = [d for d in decisions if d[0] == "respond"]
+    assert len(respond) == 1 and respond[0][2] >= 0.9 + 0.15 - 0.03, decisions
+    unlearned = TurnSettings(reprompt_after=0, end_of_turn_threshold=patient.end_of_turn_threshold)
+    decisions = await run_parts(engines, parts, question, unlearned)
+    assert [d for d in decisions if d[0] == "respond" and d[2] < 0.9], decisions

@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 _PAUSE = re.compile(r"\[pause\s+([0-9.]+)\]")
 #: Agent frames louder than this count as the agent talking.
 _VOICE_LEVEL = 0.008
+#: Speaking rate of a line said again (asked to repeat, or the same question asked again):
+#: people who were not understood repeat more slowly and clearly ("clear speech", typically
+#: 10-20% slower). ``visavis demo`` gives an espeak-ng patient a voice this much slower.
+REPEAT_RATE = 0.85
 
 
 def _trim_silence(audio: np.ndarray, rate: int, head: bool, tail: bool) -> np.ndarray:
@@ -66,8 +70,11 @@ class SimulatedPatient:
         voice: SpeechSynthesizer,
         rate: int = 16000,
         camera: PatientCamera | None = None,
+        repeat_voice: SpeechSynthesizer | None = None,
     ) -> None:
         self.scenario = scenario
+        #: The voice for a line said again (``REPEAT_RATE``); None: ``voice`` as it is.
+        self.repeat_voice = repeat_voice
         #: Optional webcam: told when each line starts (mouth movement, the line's cues).
         self.camera = camera
         self.clock = clock
@@ -200,12 +207,14 @@ class SimulatedPatient:
     async def say(self, line: str) -> None:
         """Speak ``line`` now; ``[pause 0.4]`` markers become silences of that length."""
         parts = _PAUSE.split(line)
+        again = any(said == _PAUSE.sub("...", line) for _, said in self.said)
+        voice = self.repeat_voice if again and self.repeat_voice is not None else self.voice
         pieces: list[np.ndarray] = []
         for i, part in enumerate(parts):
             if i % 2 == 1:
                 pieces.append(np.zeros(int(float(part) * self.rate), dtype=np.float32))
             elif part.strip():
-                speech = await self.clock.run_blocking(self.voice.synthesize, part.strip())
+                speech = await self.clock.run_blocking(voice.synthesize, part.strip())
                 audio = resample(speech.samples, speech.sample_rate, self.rate)
                 # TTS pads phrases with silence; next to a marked pause, the marker alone
                 # should set how long the speaker is silent.

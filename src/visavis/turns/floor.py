@@ -4,7 +4,9 @@
   (``detector="fused"``: Smart Turn, prosody, the partial transcript, the face, the question
   the agent asked; see ``fusion.py``) every 20 ms until its probability reaches the patience
   threshold, or by a fixed silence (``detector="silence"``). Then ``turn.decision respond``.
-  While the user looks away or frowns the floor is held up to ``thinking_silence``.
+  While the user looks away or frowns the floor is held up to ``thinking_silence``. With
+  ``learn_pauses`` (high patience) a caller who went on after a mid-turn pause of g seconds
+  gets at least g + ``PAUSE_MARGIN`` of silence before any later answer.
 - **Hold and backchannel.** A pause the model judges unfinished is a ``hold`` (the face nods,
   nothing is said); in a long telling, a pause of ``backchannel_pause`` gets a ``backchannel``
   (a nod and a short "mm-hm"), at most one per ``backchannel_gap``.
@@ -52,6 +54,10 @@ TICK = 0.02
 #: A pause not answered by now is recorded as a ``hold`` (an attentive listener would have
 #: answered a finished turn by then; before it, every pause is merely "not yet").
 HOLD_AT = 0.4
+#: Learned pauses: only pauses this long count (shorter ones are breaths and VAD flicker), and
+#: the agent waits this much longer than the longest pause the caller went on after.
+MIN_LEARNED_PAUSE = 0.4
+PAUSE_MARGIN = 0.15
 
 
 class FloorTaking:
@@ -86,6 +92,8 @@ class FloorTaking:
         self._texts: dict[float, asyncio.Future[str]] = {}
         self._last_stop: float | None = None
         self._last_backchannel = -1e9
+        #: The longest mid-turn pause the caller went on after (seconds; ``learn_pauses``).
+        self.learned_pause = 0.0
         timeline.subscribe(
             self.on_event,
             (
@@ -110,6 +118,7 @@ class FloorTaking:
     def on_event(self, event: BaseEvent) -> None:
         if isinstance(event, UserStartedSpeaking):
             self._user_speaking = True
+            self._learn_pause(event.start)
             self._cancel(self._endpoint)
             self._cancel(self._reprompt)
             if self._replica_speaking:
@@ -157,6 +166,22 @@ class FloorTaking:
             elif event.phase == "end":
                 self._cues.discard(event.cue)
 
+    def _learn_pause(self, start: float) -> None:
+        """The caller went on mid-turn (the pause was still being scored): remember how long
+        they paused."""
+        pending = self._endpoint is not None and not self._endpoint.done()
+        if pending and self._last_stop is not None and not self._replica_speaking:
+            pause = start - self._last_stop
+            if pause >= MIN_LEARNED_PAUSE:
+                self.learned_pause = max(self.learned_pause, pause)
+
+    def _wait_at_least(self) -> float:
+        """The silence no answer comes before, from the caller's learned pauses."""
+        s = self.settings
+        if not s.learn_pauses or self.learned_pause <= 0.0:
+            return 0.0
+        return min(self.learned_pause + PAUSE_MARGIN, s.max_learned_pause)
+
     def _on_decision(self, event: TurnDecision) -> None:
         if event.action == "respond":
             self._cancel(self._reprompt)
@@ -198,6 +223,7 @@ class FloorTaking:
             smart_turn_p=p_complete, text=text, silence_start=speech_end, prompt=self._prompt
         )
         await self.clock.sleep_until(speech_end + VAD_STOP)
+        at_least = self._wait_at_least()
         held = False
         while not self._user_speaking:
             now = self.clock.now()
@@ -207,7 +233,8 @@ class FloorTaking:
             if now >= deadline:
                 self._respond("timeout", speech_end, p)
                 return
-            if p >= s.end_of_turn_threshold and not (thinking and elapsed < s.thinking_silence):
+            waiting = elapsed < at_least or (thinking and elapsed < s.thinking_silence)
+            if p >= s.end_of_turn_threshold and not waiting:
                 self._respond("end_of_turn", speech_end, p)
                 return
             if not held and elapsed >= HOLD_AT - 1e-6:

@@ -51,6 +51,11 @@ class TurnSettings:
     backchannel_pause: float = 0.5
     #: At most one backchannel per this many seconds.
     backchannel_gap: float = 6.0
+    #: Learn the caller's pauses: once they have gone on after a mid-turn pause of g seconds,
+    #: the fused detector waits at least g + ``PAUSE_MARGIN`` (up to ``max_learned_pause``)
+    #: before answering. On at ``turn_taking_patience: high``.
+    learn_pauses: bool = False
+    max_learned_pause: float = 1.2
     #: ... and only while the model is fairly sure the user goes on (a "mm-hm" just before
     #: answering sounds like the agent was not listening).
     backchannel_below: float = 0.5
@@ -59,6 +64,9 @@ class TurnSettings:
         """``turn_taking_patience``: high waits for more certainty (and longer silences)."""
         self.end_of_turn_threshold = PATIENCE_THRESHOLD[level]
         self.end_of_turn_silence = PATIENCE_SILENCE[level]
+        # A patient listener also learns how long this caller pauses mid-thought: a hesitant
+        # speaker's "all of them, ... yes" sounds finished at "them", whatever the model says.
+        self.learn_pauses = level == "high"
 
     def apply_sensitivity(self, pause: Level | None, interrupt: Level | None) -> None:
         """``conversation.sensitivity``: pause sensitivity is patience the other way round;
