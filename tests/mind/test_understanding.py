@@ -168,3 +168,16 @@ def test_asr_mangled_drug_names_still_match_by_their_consonants(heard: str) -> N
     names = {"metoprolol": ["toprol"], "furosemide": ["lasix", "water pill"]}
     assert find_medications(heard, names) == ["metoprolol"]
     assert find_medications("a motor pool and a metro card", names) == []
+
+
+def test_a_medicine_named_by_what_it_is_for() -> None:
+    from visavis.mind.patients import load_patients
+    from visavis.paths import POST_DISCHARGE_DIR
+
+    patients = {p.id: p for p in load_patients(POST_DISCHARGE_DIR / "patients.yaml").patients}
+    robert = patients["robert-chen"].medication_names()
+    assert find_medications("The cholesterol one, the statin.", robert) == ["atorvastatin"]
+    assert find_medications("I forgot my blood pressure pill.", robert) == ["lisinopril"]
+    # Aisha's two medicines are both for blood sugar: "the blood sugar one" names neither.
+    aisha = patients["aisha-patel"].medication_names()
+    assert find_medications("I missed the blood sugar one.", aisha) == []

@@ -22,6 +22,10 @@ class Medication(BaseModel):
     purpose: str = ""
 
 
+#: Words after a purpose that name a medicine by it ("the cholesterol one").
+PURPOSE_NOUNS = ("one", "pill", "pills", "tablet", "medicine", "medication")
+
+
 class CareTeam(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -47,7 +51,18 @@ class Patient(BaseModel):
         return f"{self.first_name} {self.last_name}"
 
     def medication_names(self) -> dict[str, list[str]]:
-        return {m.name: m.aliases for m in self.medications}
+        """Each medicine's aliases, plus how people name a medicine by what it is for ("the
+        cholesterol one", "my blood pressure pill") when no other medicine has that purpose."""
+        purposes = [m.purpose.lower().strip() for m in self.medications]
+        names = {}
+        for m, purpose in zip(self.medications, purposes, strict=True):
+            by_purpose = (
+                [f"{purpose} {noun}" for noun in PURPOSE_NOUNS]
+                if purpose and purposes.count(purpose) == 1
+                else []
+            )
+            names[m.name] = [*m.aliases, *by_purpose]
+        return names
 
 
 class PatientList(BaseModel):
