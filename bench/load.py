@@ -2,7 +2,8 @@
 and whether a long call's memory stays flat.
 
 Usage: python bench/load.py [--max-calls 8] [--step-seconds 60] [--warmup-seconds 15]
-                            [--long-minutes 30] [--ramp-only | --long-only] [--no-write]
+                            [--long-minutes 30] [--settle-seconds 60] [--ramp-only | --long-only]
+                            [--no-write] [--dump PREFIX]
 
 The server is ``visavis serve`` in its own process (a fresh one per phase, on a free port, with
 its own SQLite database and API key); the callers are aiortc peers in this process, each dialling
@@ -183,7 +184,9 @@ async def ramp(server: Server, media: Media, args: argparse.Namespace) -> dict[s
     }
 
 
-async def long_call(server: Server, media: Media, minutes: float) -> dict[str, Any]:
+async def long_call(
+    server: Server, media: Media, minutes: float, settle: float = LONG_SETTLE_SECONDS
+) -> dict[str, Any]:
     await asyncio.sleep(3.0)
     idle = rss_mb(server.pid)
     samples: list[tuple[float, float]] = []
@@ -224,14 +227,14 @@ async def long_call(server: Server, media: Media, minutes: float) -> dict[str, A
         finally:
             await caller.hang_up()
     seconds = time.monotonic() - start
-    fitted = [(t / 60.0, m) for t, m in samples if t >= LONG_SETTLE_SECONDS]
+    fitted = [(t / 60.0, m) for t, m in samples if t >= settle]
     trend = fit_slope([t for t, _ in fitted], [m for _, m in fitted])
     return {
         "minutes": seconds / 60.0,
         "idle_rss_mb": idle,
         "samples": samples,
         "trend": dataclasses.asdict(trend),
-        "settle_seconds": LONG_SETTLE_SECONDS,
+        "settle_seconds": settle,
         "server_cores": (cpu1 - cpu0) / seconds,
         "machine_cores": (busy1 - busy0) / seconds,
         "windows": windows,
@@ -256,7 +259,7 @@ async def run_phase(name: str, media: Media, args: argparse.Namespace) -> dict[s
         try:
             if name == "ramp":
                 return await ramp(server, media, args)
-            return await long_call(server, media, args.long_minutes)
+            return await long_call(server, media, args.long_minutes, args.settle_seconds)
         finally:
             server.stop()
             # The server's log outlives its temporary folder, next to the phase's figures.
@@ -271,6 +274,12 @@ def main() -> None:
     parser.add_argument("--warmup-seconds", type=float, default=15.0)
     parser.add_argument("--long-minutes", type=float, default=30.0)
     parser.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=LONG_SETTLE_SECONDS,
+        help="the long call's first seconds left out of the RSS slope",
+    )
+    parser.add_argument(
         "--keep-going",
         action="store_true",
         help="ramp on to --max-calls after the first failing step (to see the trend)",
@@ -279,6 +288,9 @@ def main() -> None:
     phase.add_argument("--ramp-only", action="store_true")
     phase.add_argument("--long-only", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--dump", type=Path, help="also write each phase's figures to DUMP-<phase>.json"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     command = "python bench/load.py " + " ".join(sys.argv[1:])
@@ -292,6 +304,9 @@ def main() -> None:
                 f"long call: {result['minutes']:.1f} min, RSS slope {t['slope']:+.3f} MB/min "
                 f"(95% {t['low']:+.3f} .. {t['high']:+.3f}, R² {t['r2']:.2f}, n={t['n']})"
             )
+        if args.dump is not None:
+            path = args.dump.with_name(f"{args.dump.name}-{name}.json")
+            path.write_text(json.dumps(result, indent=1), encoding="utf-8")
         if not args.no_write:
             result = save(name, result, command)
             text = DOC.read_text(encoding="utf-8") if DOC.exists() else ""

@@ -48,10 +48,12 @@ class Server:
             text=True,
             env=env,
         ).stdout.strip()
+        # ``VISAVIS_MEMPROBE=<file>`` runs the server under ``load_memprobe`` (see there).
+        probe = [sys.executable, str(Path(__file__).with_name("load_memprobe.py"))]
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
                 [
-                    str(VISAVIS),
+                    *(probe if env.get("VISAVIS_MEMPROBE") else [str(VISAVIS)]),
                     "serve",
                     "--port",
                     str(self.port),

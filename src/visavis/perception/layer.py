@@ -88,7 +88,7 @@ class PerceptionLayer(BaseModel):
             thinking_pause=base.thinking_pause,
             mid_turn_pause=base.mid_turn_pause,
             cues=base.cues,
-            history=base.history,
+            history_seconds=base.history_seconds,
             visual_queries=tuple(self.visual_awareness_queries),
             audio_queries=tuple(self.audio_awareness_queries),
             analysis_queries=tuple(self.perception_analysis_queries),

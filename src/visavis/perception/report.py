@@ -1,5 +1,5 @@
 """The end-of-call perception analysis: engagement, attention, expressions over time and the
-moments worth a look, from the observations and cues the stage kept."""
+moments worth a look, from the call's running totals and the cues the stage kept."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from visavis.perception.types import EXPRESSIONS, VisualObservation
+from visavis.perception.totals import BIN_SECONDS, CallTotals
 from visavis.runtime.events import PerceptionCue
 
-#: Expressions are summarised per window of this many seconds.
-BIN_SECONDS = 10.0
+__all__ = ["BIN_SECONDS", "call_report"]
 
 
 def call_report(
-    observations: Sequence[VisualObservation],
+    totals: CallTotals,
     cues: Sequence[PerceptionCue],
     duration: float,
     *,
@@ -25,9 +24,7 @@ def call_report(
 ) -> dict[str, Any]:
     """A JSON-ready report. ``engagement`` = the share of analysed time the user was visible and
     looking at the camera (0..1); ``attention_share`` = looking at the camera while visible."""
-    visible = [o for o in observations if o.face is not None]
-    looking = [o for o in visible if o.face and o.face.gaze_at_camera >= 0.5]
-    n = len(observations)
+    n, visible, looking = totals.frames, totals.visible, totals.looking
     moments = [
         {
             "t": round(c.start, 2),
@@ -51,36 +48,16 @@ def call_report(
         "frames_analyzed": n,
         "frames_seen": frames_seen,
         "frames_dropped": frames_dropped,
-        "face_visible_share": round(len(visible) / n, 3) if n else None,
-        "attention_share": round(len(looking) / len(visible), 3) if visible else None,
-        "engagement": round(len(looking) / n, 3) if n else None,
-        "max_faces": max((len(o.faces) for o in observations), default=0),
-        "expressions": _expressions(visible),
+        "face_visible_share": round(visible / n, 3) if n else None,
+        "attention_share": round(looking / visible, 3) if visible else None,
+        "engagement": round(looking / n, 3) if n else None,
+        "max_faces": totals.max_faces,
+        "expressions": totals.expressions(),
         "cue_counts": dict(Counter(m["cue"] for m in moments)),
         "moments": moments,
     }
     report["summary"] = _summary(report)
     return report
-
-
-def _expressions(visible: Sequence[VisualObservation]) -> list[dict[str, Any]]:
-    bins: dict[int, list[dict[str, float]]] = {}
-    for o in visible:
-        if o.face is not None and o.face.expression:
-            bins.setdefault(int(o.t // BIN_SECONDS), []).append(o.face.expression)
-    out = []
-    for index in sorted(bins):
-        scores = bins[index]
-        mean = {n: round(sum(s.get(n, 0.0) for s in scores) / len(scores), 3) for n in EXPRESSIONS}
-        out.append(
-            {
-                "start": index * BIN_SECONDS,
-                "end": (index + 1) * BIN_SECONDS,
-                "dominant": max(mean, key=mean.__getitem__),
-                "scores": mean,
-            }
-        )
-    return out
 
 
 def _summary(r: dict[str, Any]) -> str:

@@ -12,6 +12,11 @@ What it gives the other stages, all through the timeline except the pull-style s
 - ``turn_summary(start, end, text)``: a sentence each about what was seen and heard during a
   user's turn, for the mind and for the utterance event (``user_visual_analysis``...);
 - ``report()``: the end-of-call analysis (``conversation.perception_analysis``).
+
+Memory stays flat however long the call: raw observations and prosody frames are kept for the
+last ``history_seconds`` only (what a turn's summary and the tools' last second read), and the
+whole call (the report, the analysis queries, the resting face) is kept as running totals
+(``visavis.perception.totals``).
 """
 
 from __future__ import annotations
@@ -37,8 +42,8 @@ from visavis.perception.summary import (
     mouth_motion,
     visual_sentence,
 )
+from visavis.perception.totals import CallTotals
 from visavis.perception.types import (
-    EXPRESSIONS,
     ProsodyFrame,
     ProsodySummary,
     VisualObservation,
@@ -82,8 +87,10 @@ class PerceptionSettings:
     #: A pause inside the user's turn (the floor held open) that counts as thinking.
     mid_turn_pause: float = 1.0
     cues: CueSettings = field(default_factory=CueSettings)
-    #: Observations kept for summaries and the report (10 fps for 30 minutes).
-    history: int = 18000
+    #: Seconds of raw observations and prosody frames kept, for turn summaries (a turn longer
+    #: than this is summarised from its last ``history_seconds``); the whole call is kept as
+    #: running totals instead (``CallTotals``).
+    history_seconds: float = 120.0
     #: The persona's awareness queries (``visavis.perception.rules``): visual and audio ones
     #: are answered for every user turn, analysis ones for the whole call at its end.
     visual_queries: tuple[str, ...] = ()
@@ -116,8 +123,11 @@ class PerceptionStage:
         self.settings = settings or PerceptionSettings()
         self.cues = CueDetector(self.settings.cues)
         self.state = UserState()
-        self.observations: deque[VisualObservation] = deque(maxlen=self.settings.history)
-        self.prosody_frames: deque[ProsodyFrame] = deque(maxlen=self.settings.history * 5)
+        #: The last ``history_seconds`` of observations and prosody frames, oldest first.
+        self.observations: deque[VisualObservation] = deque()
+        self.prosody_frames: deque[ProsodyFrame] = deque()
+        #: The whole call so far, for the report and the analysis queries.
+        self.totals = CallTotals()
         self.cue_log: list[PerceptionCue] = []
         self.frames_seen = 0
         self.frames_dropped = 0
@@ -186,6 +196,8 @@ class PerceptionStage:
     def observe(self, obs: VisualObservation) -> None:
         """One analysed frame (also the way tests and replays feed observations in)."""
         self.observations.append(obs)
+        _forget_before(self.observations, obs.t - self.settings.history_seconds)
+        self.totals.add_observation(obs)
         self.state.update_visual(obs)
         for cue in self.cues.update(obs):
             self._emit(cue)
@@ -200,6 +212,8 @@ class PerceptionStage:
             return
         frame = self.prosody.push(chunk)
         self.prosody_frames.append(frame)
+        _forget_before(self.prosody_frames, frame.t - self.settings.history_seconds)
+        self.totals.add_prosody(frame)
         self.state.update_audio(frame)
 
     # --- speech events: thinking pauses -------------------------------------------------------
@@ -279,9 +293,9 @@ class PerceptionStage:
         )
 
     def evidence(self, start: float, end: float) -> Evidence:
-        """Cues seen and mean measurements from ``start`` to ``end``, for rules."""
-        cues = {c.cue for c in self.cue_log if _overlaps(c, start, end)}
-        cues |= {name for name in self.state.active_cues if end >= self.state.t - 0.5}
+        """Cues seen and mean measurements from ``start`` to ``end`` (within the last
+        ``history_seconds``), for rules."""
+        cues = self._cues_between(start, end)
         faces = [o.face for o in self.observations if start <= o.t <= end and o.face]
         metrics: dict[str, float] = {}
         counts = [len(o.faces) for o in self.observations if start <= o.t <= end]
@@ -302,26 +316,37 @@ class PerceptionStage:
             metrics["energy_db"] = float(np.mean([f.energy_db for f in voiced]))
         return Evidence(frozenset(cues), metrics)
 
+    def _cues_between(self, start: float, end: float) -> set[CueName]:
+        cues = {c.cue for c in self.cue_log if _overlaps(c, start, end)}
+        return cues | {name for name in self.state.active_cues if end >= self.state.t - 0.5}
+
+    def whole_call(self, duration: float) -> Evidence:
+        """The evidence of the whole call, from its running totals."""
+        return Evidence(frozenset(self._cues_between(0.0, duration)), self.totals.metrics())
+
     def expression_baseline(self) -> dict[str, float]:
         """The person's mean expression scores over the call so far (their resting face)."""
-        scores = [o.face.expression for o in self.observations if o.face and o.face.expression]
-        if not scores:
-            return {}
-        return {n: sum(s.get(n, 0.0) for s in scores) / len(scores) for n in EXPRESSIONS}
+        return self.totals.expression_baseline()
 
     def report(self, duration: float) -> dict[str, Any]:
         report = call_report(
-            list(self.observations),
+            self.totals,
             self.cue_log,
             duration,
             frames_seen=self.frames_seen,
             frames_dropped=self.frames_dropped,
             camera=self.analyzer is not None,
         )
-        queries = self.awareness.analysis(self.evidence(0.0, duration))
+        queries = self.awareness.analysis(self.whole_call(duration))
         if queries:
             report["queries"] = queries
         return report
+
+
+def _forget_before(history: deque[Any], t: float) -> None:
+    """Drop the items of a time-ordered ``history`` older than ``t``."""
+    while history and history[0].t < t:
+        history.popleft()
 
 
 def _overlaps(cue: PerceptionCue, start: float, end: float) -> bool:

@@ -52,6 +52,10 @@ from visavis.transport.webrtc import AgentAudioTrack, AvatarVideoTrack, WebRTCAu
 log = logging.getLogger(__name__)
 
 EVENTS_CHANNEL = "events"
+#: Events held for the data channel until it opens (it opens within a second or so). A caller
+#: that never opens one (the event socket and webhooks still carry every event) would otherwise
+#: have a message kept per event for the whole call; the first ones are kept, later ones dropped.
+BACKLOG_MAX = 1000
 #: Timeline events that are also webhooks (``application.*``) while the call runs.
 MIND_WEBHOOK_EVENTS = (GuardrailTriggered, ObjectiveCompleted, FollowUpItem, Escalation)
 
@@ -379,7 +383,9 @@ class LiveCall:
         channel = self.channel
         if channel is not None and channel.readyState == "open":
             channel.send(message)
-        elif channel is None or channel.readyState == "connecting":
+        elif (channel is None or channel.readyState == "connecting") and len(
+            self._backlog
+        ) < BACKLOG_MAX:
             self._backlog.append(message)
 
     async def _close(self) -> None:
