@@ -131,6 +131,14 @@ def long_lines(r: dict[str, Any]) -> list[str]:
         f"{first:.0f} MB, {end:.0f} MB |",
         f"| **RSS slope** | **{t['slope']:+.3f} MB/min** (95% interval {t['low']:+.3f} to "
         f"{t['high']:+.3f}; R² {t['r2']:.2f}): {verdict} |",
+        *(
+            [
+                f"| slope fitted from 60 s (includes the warm-up) | "
+                f"{r['trend_from_60s']['slope']:+.3f} MB/min |"
+            ]
+            if "trend_from_60s" in r
+            else []
+        ),
         f"| the same over an hour | {t['slope'] * 60:+.1f} MB (95% up to "
         f"{t['high'] * 60:+.1f} MB) |",
         f"| server CPU over the call; all processes on the machine | "
@@ -143,11 +151,10 @@ def long_lines(r: dict[str, Any]) -> list[str]:
         "The interval assumes independent residuals; memory samples are autocorrelated (an "
         "allocation stays), so read it as a lower bound on the uncertainty." + redials,
         "",
-        "Part of any rise is bounded by design: a call's perception keeps the last 18,000 "
-        "camera observations (30 min at 10 fps, about 1.3 kB each) and 90,000 prosody frames "
-        "(30 min of 20 ms chunks, about 180 B each), about 38 MB once full (sizes measured "
-        "with tracemalloc), so up to about 1.3 MB/min over a call's first 30 minutes and "
-        "nothing after.",
+        "What a call keeps is bounded: its perception holds the last 120 s of camera "
+        "observations and prosody frames and the whole call as running totals "
+        "(`visavis.perception.totals`); the timeline keeps every event of the call (its "
+        "words and each reply sentence's phoneme timings: tens of kB per minute of talk).",
     ]
 
 
