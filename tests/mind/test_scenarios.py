@@ -222,3 +222,23 @@ def test_a_question_at_the_end_is_still_passed_to_the_care_team(make_mind) -> No
         call.user(text)
     reply = call.user("What time should I take the furosemide?")
     assert "care team" in reply
+
+
+def test_a_misheard_caveat_is_asked_again_once(make_mind) -> None:  # type: ignore[no-untyped-def]
+    # "Yes, but I fainted in the kitchen" as a small recogniser heard it: the "but" carries
+    # something the engine could not read, and a missed red flag is the costly mistake.
+    mind = make_mind()
+    call = Call(mind)
+    for line in IDENTITY:
+        call.user(line)
+    reply = call.user("Yes, but I've entered in the kitchen this morning.")
+    assert reply == "Sorry, I didn't catch all of that. Could you say that again?"
+    reply = call.user("Yes, but I fainted in the kitchen this morning.")
+    assert "nurse" in reply and mind.outcome()["escalated"]
+    # Asked once: the same unclear caveat twice is taken as the yes it started with.
+    other = Call(make_mind())
+    for line in IDENTITY:
+        other.user(line)
+    for _ in range(2):
+        reply = other.user("Yes, but only on the weekend, the mornings mostly.")
+    assert "feeling" in reply

@@ -18,7 +18,7 @@ from visavis.mind.base import CommitResult, ReplyPlan, outcome_record
 from visavis.mind.conditions import parse_condition
 from visavis.mind.engine_config import check_phrasing
 from visavis.mind.escalation import escalate_if_needed
-from visavis.mind.interpret import Situation, read
+from visavis.mind.interpret import Situation, read, unexplained_caveat
 from visavis.mind.objectives import Objective, ObjectiveSet
 from visavis.mind.patients import Patient
 from visavis.mind.persona import Persona, render
@@ -220,6 +220,15 @@ class ObjectivesMind:
         if not reading.clear and asks_to_repeat(text):
             # Not an unclear answer but a request: say the question again, count no attempt.
             turn.say(self.persona.phrasing.repeat, question=" ".join(s.question))
+            return
+        if (
+            reading.clear
+            and not s.hint.get("caveat_heard")
+            and unexplained_caveat(text, spec.understand, reading.extras)
+        ):
+            s.hint["caveat_heard"] = True
+            turn.unclear = True
+            turn.say(self.persona.phrasing.clarify_caveat)
             return
         if reading.rejected:
             s.attempts += 1

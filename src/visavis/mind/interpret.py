@@ -202,5 +202,23 @@ READERS = {
 }
 
 
+#: Understanding kinds whose yes or no a "but ..." may qualify.
+_CAVEAT_KINDS = frozenset({"adherence", "yes_no"})
+_BUT = re.compile(r"\bbut\b(.*)$")
+
+
+def unexplained_caveat(text: str, kind: str, extras: dict[str, Any]) -> bool:
+    """A yes or no followed by "but" and three or more words that say nothing the engine
+    understands (no symptom, no denial, no worsening, no other variable): "Yes, but I've
+    entered in the kitchen this morning" was "Yes, but I fainted in the kitchen" misheard."""
+    if kind not in _CAVEAT_KINDS or extras:
+        return False
+    found = _BUT.search(normalize(text))
+    if found is None or len(found.group(1).split()) < 3:
+        return False
+    report = analyse(found.group(1))
+    return not (report.symptoms or report.denied or report.worsening)
+
+
 def read(kind: str, text: str, situation: Situation) -> Reading:
     return READERS[kind](text, situation)

@@ -64,6 +64,11 @@ class Phrasing(BaseModel):
     move_on: Template
     #: After a long silence.
     reprompt: Template
+    #: A clear answer with a "but ..." the engine understood nothing of ("Yes, but I've
+    #: entered in the kitchen"): a misheard caveat may be a red flag, so hear it again (once).
+    clarify_caveat: Template = Field(
+        default_factory=lambda: ["Sorry, I didn't catch all of that.", "Could you say that again?"]
+    )
     #: Said before a clarification when perception saw the user searching for an answer.
     take_your_time: Template = Field(default_factory=lambda: ["No rush, take your time."])
     #: While a manual-confirmation objective waits for the application.
