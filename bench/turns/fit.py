@@ -26,21 +26,7 @@ term, ``--cv --add a*b`` with one more product. With the hesitant and long lines
 forward selection over products kept ``answer_word*n_words`` and
 ``trailing_incomplete*turn_seconds`` and dropped ``expectation*n_words``;
 ``elapsed*trailing_incomplete``, ``elapsed*turn_seconds`` and ``turn_seconds*terminal_punct``
-did not improve it. With the short answers to yes/no and one-fact questions (lines 104-121):
-the hinge ``short_turn`` (the turn's length below ``fusion.SHORT_TURN``, 1.5 s) took the CV
-figures (false cut-offs at 300 ms dead air / dead air at 5% false cut-offs) from 19.5% / 740 ms
-to 15.1% / 678 ms (knee 0.6 s 18.2% / 722, 1.0 s 17.6% / 701, 1.2 s 17.0% / 694, 2 s 15.3% /
-680, 3 s 18.0% / 695), and ``expectation*short_turn`` to 14.3% / 676 ms. Not kept (no better,
-or worse): ``expectation*turn_seconds``, ``answer_word*turn_seconds``,
-``smart_turn_logit*terminal_punct``, ``smart_turn_logit*elapsed``, ``expectation*elapsed``,
-``answer_word*short_turn``, ``terminal_punct*short_turn``, a trailing-filler term beside
-``trailing_incomplete`` (15.5% / 714 ms), ``turn_seconds`` floored at 0.5-1 s instead of the
-hinge, or capped at 2-4 s (28.2% / 861 ms at 2 s, 14.7% / 728 ms at 4 s); dropping
-``answer_word*n_words`` or ``trailing_incomplete*turn_seconds`` made it worse.
-
-The test split is also scored at the live floor's thresholds (``THRESHOLDS``: false cut-offs
-and response delay, p50 / p90, overall, per kind of question and for short answers), printed
-and stored under ``fit.test_split_thresholds`` in ``eot_model.json``.
+did not improve it.
 """
 
 from __future__ import annotations
@@ -76,7 +62,6 @@ from visavis.turns.fusion import (  # noqa: E402
     VAD_STOP,
     EndOfTurnDetector,
     EndOfTurnModel,
-    expectation_from_prompt,
     term_value,
 )
 
@@ -123,9 +108,6 @@ COMMENTS = {
     "lengthening": "(b) log(last voiced stretch / median voiced stretch of the turn so far)",
     "turn_seconds": "log(seconds from the turn's first voiced frame to the silence, >= 0.1): "
     "a pause early in a turn is rarely its end (reset the detector at each user turn)",
-    "short_turn": "max(0, log(1.5) - turn_seconds): how much shorter than 1.5 s the turn is "
-    "(a hinge, fusion.SHORT_TURN): the turn's length weighs differently below the knee, so a "
-    "bare 'No.' is not held back on the slope that separates early pauses from late ones",
     "trailing_incomplete": "(c) 1 if the Whisper partial transcript (audio up to the silence) "
     "ends in a word of word_classes or a comma, else 0 (0 when empty)",
     "terminal_punct": "(c) 1 if Whisper ended the partial transcript with . ! or ?",
@@ -145,9 +127,6 @@ COMMENTS = {
     "to a yes/no question but not to 'tell me about ...')",
     "answer_word*n_words": "interaction: answer_word x n_words (a bare 'yes.' is over; 'yes' "
     "followed by more words says less about the end)",
-    "expectation*short_turn": "interaction: expectation x short_turn (fitted negative: for a "
-    "turn well under 1.5 s the question's kind counts less; short complete answers of another "
-    "kind than asked, 'Fine.' after 'tell me about', end too)",
     "trailing_incomplete*turn_seconds": "interaction: trailing_incomplete x turn_seconds (a "
     "transcript ending in 'and the, uh' is unfinished however long the turn has run; without "
     "it a late pause after a filler looked like an end)",
@@ -274,50 +253,6 @@ def evaluate(model: EndOfTurnModel, turns: list[Turn], oracle: dict) -> dict[str
             "cutoff_at_300ms": cutoff_rate_at_dead_air(points, 0.3),
             "dead_air_at_5pct": dead_air_at_cutoff_rate(points, 0.05),
         }
-    return out
-
-
-#: Thresholds ``at_thresholds`` reports (the live floor answers at 0.7 by default).
-THRESHOLDS = (0.6, 0.7, 0.9)
-#: The dialogue expectation's values, named (``expectation_from_prompt``).
-KINDS = {1.0: "yes/no", 0.5: "one fact", -0.5: "list/how", -1.0: "story", 0.0: "no question"}
-
-
-def kind_of(turn: Turn) -> str:
-    """The group ``at_thresholds`` puts a turn in: what its prompt asks for."""
-    return KINDS.get(expectation_from_prompt(turn.prompt), "other")
-
-
-def at_thresholds(model: EndOfTurnModel, turns: list[Turn], oracle: dict) -> dict[str, dict]:
-    """The fused model at the floor's thresholds (``THRESHOLDS``), over all ``turns`` and per
-    kind of question, and over the short answers (a bare turn of at most 3 words): false
-    cut-offs (hold silences decided as ends) and the response delay on end silences (median,
-    p90; the 2 s timeout when never decided)."""
-    from bench.turns.harness import Runs
-
-    runs = run_setting(0.5, EndOfTurnDetector(model, cache=oracle), turns)
-    groups: dict[str, Runs] = {}
-    at = 0
-    for turn in turns:
-        n = len(turn.silences)
-        short = len(turn.text.split()) <= 3 and "[pause" not in turn.text
-        for name in ("all", kind_of(turn), *(["short answers"] if short else [])):
-            group = groups.setdefault(name, Runs(0.5))
-            group.silences += runs.silences[at : at + n]
-            group.traces += runs.traces[at : at + n]
-        at += n
-    out: dict[str, dict] = {}
-    for name in ("all", *KINDS.values(), "short answers"):
-        if name not in groups:
-            continue
-        for t in THRESHOLDS:
-            p = score(groups[name], t)
-            out.setdefault(name, {})[f"{t:g}"] = {
-                "false_cutoffs": f"{p.cutoffs}/{p.holds}",
-                "delay_p50": round(p.median_dead_air, 3),
-                "delay_p90": round(p.p90_dead_air, 3),
-                "timeouts": f"{p.timeouts}/{p.ends}",
-            }
     return out
 
 
@@ -451,15 +386,6 @@ def main() -> None:
             f"  {name:18s} false cut-offs @300 ms: {'-' if c is None else f'{c:.1%}'}"
             f"   dead air @5%: {'-' if d is None else f'{d * 1000:.0f} ms'}"
         )
-    by_threshold = at_thresholds(model, test_turns, oracle)
-    print("  fused at the floor's thresholds (false cut-offs, response delay p50/p90):")
-    for name, row in by_threshold.items():
-        cells = "   ".join(
-            f"{t}: {r['false_cutoffs']:>7s} "
-            f"{r['delay_p50'] * 1000:5.0f}/{r['delay_p90'] * 1000:4.0f} ms"
-            for t, r in row.items()
-        )
-        print(f"    {name:13s} {cells}")
     final = model
     if not args.train_only:
         final = fit(*samples(rows))
@@ -471,7 +397,6 @@ def main() -> None:
         "split": f"by script line: line % {TEST_EVERY} == {TEST_REST} and the real recording "
         "are test",
         "test_split": results,
-        "test_split_thresholds": by_threshold,
         "train_split_cv": {"cutoff_at_300ms": cv_cutoff, "dead_air_at_5pct": cv_dead},
         "train_split_weights": model.weights,
         "unfitted": list(UNFITTED),

@@ -24,12 +24,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make ``bench.*`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from visavis.turns.fusion import (  # noqa: E402
-    MODEL_PATH,
-    EndOfTurnModel,
-    term_value,
-    turn_length_features,
-)
+from visavis.turns.fusion import MODEL_PATH, EndOfTurnModel, term_value  # noqa: E402
 
 #: The audio features held at typical values.
 AUDIO = ("smart_turn_logit", "final_movement", "energy_drop", "lengthening")
@@ -80,7 +75,7 @@ def features(model: EndOfTurnModel, probe: Probe, mean: bool = False) -> dict[st
     return {
         **audio(model, probe.text, mean),
         **model.text_features(probe.text),
-        **turn_length_features(math.log(max(probe.seconds, 0.1))),
+        "turn_seconds": math.log(max(probe.seconds, 0.1)),
         "expectation": model.expectation(probe.prompt),
         "visual_cue": 0.0,
     }

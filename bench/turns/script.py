@@ -358,26 +358,6 @@ LINES: list[tuple[str, str]] = [
     ("When is your next appointment?", "My daughter knows."),
     ("How have you been feeling since you got home?", "Much better, thanks."),
     ("Am I speaking with Thomas Reed?", "This is his wife, Linda."),
-    # Short answers to yes/no and one-fact questions (the bare answer is the whole turn), and
-    # two hesitant answers to one-fact questions (a filler, a pause, then the fact).
-    ("Are you taking the metoprolol every day?", "Yes."),
-    ("Have you noticed any swelling today?", "No."),
-    ("What time do you take the water pill?", "Eight in the morning."),
-    ("Do you still get short of breath on the stairs?", "Not really."),
-    ("Did the nurse call you this week?", "Yes, she did."),
-    ("What is your date of birth?", "It's, um, [pause 1.0] June second, nineteen forty eight."),
-    ("Have you missed any doses?", "Nope."),
-    ("How many times did you get up last night?", "Twice."),
-    ("Is the new inhaler helping?", "Yeah, it is."),
-    ("Have you had a fever since you got home?", "No, none."),
-    ("Which day suits you for a follow-up visit?", "Thursday."),
-    ("How many glasses of water did you drink today?", "Uh, [pause 0.9] about five."),
-    ("Are you able to climb the stairs?", "Yes, slowly."),
-    ("Do you have enough pills until the refill?", "I think so."),
-    ("Who picks up your prescriptions?", "My son."),
-    ("Is your daughter still helping with the shopping?", "Yep."),
-    ("Did you sleep well last night?", "Not really, no."),
-    ("How old are you now?", "Seventy two."),
 ]
 
 #: The patient turns, in order (a line's index is its id: ``s07-2`` is line 7, ``s100-1`` 100).

@@ -12,10 +12,7 @@ lists the text and dialogue features read (copies of the tables in ``transcript_
   > 0 rising), ``energy_drop`` (dB, level of the last 100 ms of speech less the 300 ms before
   it) and ``lengthening`` (log of the last voiced stretch's length over the turn's median);
 * ``turn_seconds``: log of the seconds from the turn's first voiced frame to the silence (a
-  pause early in a turn is rarely its end; ``reset`` at each new user turn), and
-  ``short_turn``, the hinge ``max(0, log(SHORT_TURN) - turn_seconds)`` (1.5 s): the length
-  counts less below the knee, so a bare "No." is not held back like an early pause in a long
-  telling (chosen by cross-validation, see ``bench/turns/fit.py``);
+  pause early in a turn is rarely its end; ``reset`` at each new user turn);
 * (c) the partial transcript (Whisper on the audio up to the silence's start, once per
   silence): ``trailing_incomplete`` (its last word is a conjunction, article, preposition or
   filler, or it ends in a comma), ``terminal_punct`` (Whisper closed it with . ! ?),
@@ -24,15 +21,11 @@ lists the text and dialogue features read (copies of the tables in ``transcript_
 * (e) ``expectation``: what the agent's last question asks for, in [-1, 1]
   (``expectation_from_prompt``: + a short answer, - a list or a story, 0 unknown);
 * interactions (``INTERACTIONS``): ``answer_word*n_words`` (a bare "yes." is over, "yes" followed
-  by more words says less), ``trailing_incomplete*turn_seconds`` (a transcript ending in
+  by more words says less) and ``trailing_incomplete*turn_seconds`` (a transcript ending in
   "and the, uh" is unfinished however long the turn has run: the turn's length should not
-  push such a pause towards an end) and ``expectation*short_turn`` (fitted negative: for a
-  turn well under 1.5 s the question's kind counts about half as much, as short complete
-  answers of another kind than asked, "Fine." after "tell me about ...", end too).
-  ``expectation*n_words``
-  (the first model's) was dropped: it drove complete answers of another kind than the
-  question asked for ("This is Maria." after a date question) to ~0, and cross-validation did
-  not miss it;
+  push such a pause towards an end). ``expectation*n_words`` (the first model's) was dropped:
+  it drove complete answers of another kind than the question asked for ("This is Maria."
+  after a date question) to ~0, and cross-validation did not miss it;
 * (d) ``visual_cue``: an input for the face (gaze back to the camera, mouth closed), in
   [-1, 1] with 0 neutral. The audio set holds no labels for it, so its weight is 0 (not
   fitted): callers may set it but it changes nothing until a fit on data that has it.
@@ -68,8 +61,6 @@ VAD_STOP = 0.2
 EPS = 1e-4
 #: Prosody window: the frames of the last ``PROSODY_SPAN`` seconds before the silence.
 PROSODY_SPAN = 1.5
-#: ``short_turn``'s knee (s): how much shorter than this the turn is, on the log scale.
-SHORT_TURN = 1.5
 
 #: Input feature names (what ``probability`` reads).
 FEATURES = (
@@ -79,17 +70,12 @@ FEATURES = (
     "energy_drop",
     "lengthening",
     "turn_seconds",
-    "short_turn",
     *TEXT_FEATURES,
     "visual_cue",
     "expectation",
 )
 #: Products of two input features that the model also weighs (``"a*b"``).
-INTERACTIONS = (
-    "answer_word*n_words",
-    "trailing_incomplete*turn_seconds",
-    "expectation*short_turn",
-)
+INTERACTIONS = ("answer_word*n_words", "trailing_incomplete*turn_seconds")
 #: Every term of the model, in the order of its weights.
 TERMS = FEATURES + INTERACTIONS
 
@@ -173,17 +159,6 @@ def turn_seconds(speech_start: float | None, silence_start: float) -> float:
     return math.log(max(silence_start - speech_start, 0.1))
 
 
-def turn_length_features(log_seconds: float) -> dict[str, float]:
-    """``turn_seconds`` (its log of the seconds spoken) and ``short_turn``, the hinge
-    ``max(0, log(SHORT_TURN) - turn_seconds)``: with it the model weighs the turn's length
-    differently below ``SHORT_TURN`` than above (a 0.3 s "No." is not penalised on the slope
-    that separates a 1 s pause from a 5 s one)."""
-    return {
-        "turn_seconds": log_seconds,
-        "short_turn": max(0.0, math.log(SHORT_TURN) - log_seconds),
-    }
-
-
 def prosody_features(frames: list[Any], silence_start: float) -> dict[str, float]:
     """Final pitch movement, energy drop and lengthening from tracker frames before the silence
     (``frames``: ``TrackedFrame``s in time order; only those starting before it are read)."""
@@ -247,7 +222,7 @@ def silence_feature_set(
     model = model or _default_model()
     return {
         "smart_turn_logit": smart_turn_logit(smart_turn_p),
-        **turn_length_features(turn_seconds(speech_start, silence_start)),
+        "turn_seconds": turn_seconds(speech_start, silence_start),
         **prosody_features(frames, silence_start),
         **model.text_features(text),
         "expectation": model.expectation(prompt),
