@@ -3,12 +3,12 @@
 Whisper reads an *initial prompt* as if it were the text before the audio, so words in it are
 spelt and recognised more readily: the patient's name, their medicines, the symptoms and the
 visit times the persona asks about (the public API's ``layers.stt.hotwords``). On the
-evaluation cohort's 197 patient lines (espeak-ng and Piper voices, noise) this took the
-misheard key words (names, years of birth, medicines, "fainted", the visit day) from 25 to 14
-and the word error rate from 24.9% to 20.0%, at ~40 ms more per transcription; one line in
-197 gained a prompt word it did not say ("No, that's all" heard as "No, metoprolol"). Beam
-search (5) on top missed 12 and inserted none, but cost ~60 ms more on every turn, so the loop
-stays greedy (``bench/asr_vocabulary.py`` measures all four).
+evaluation cohort's ~197 patient lines (espeak-ng and Piper voices, noise) it took the misheard
+key words (names, years of birth, medicines, "fainted", the visit day) from 24 to 12 and the
+word error rate from 23.9% to 20.8%, at ~15 ms more per transcription (p50, quiet machine). In
+an earlier run of the cohort one line gained a prompt word it did not say ("No, that's all"
+heard as "No, metoprolol"). Beam search (5) on top missed 9 but cost ~60 ms more on every
+turn, so the loop stays greedy (``bench/asr_vocabulary.py`` measures all four).
 
 Kept short: a long prompt costs decoder time on every turn, and Whisper may copy a long list
 into its transcript ("Tuesday morning, Wednesday morning").
