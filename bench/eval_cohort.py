@@ -20,12 +20,9 @@ from rich.console import Console
 
 from report import DOC, machine, write_section
 from visavis.eval.command import run_eval
+from visavis.eval.report import percent
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.0%}"
 
 
 def section(results: dict[str, Any], command: str) -> str:
@@ -41,13 +38,13 @@ def section(results: dict[str, Any], command: str) -> str:
         "|---|---|---|",
     ]
     for t in s["targets"]:
-        value = _pct(t["value"]) if isinstance(t["value"], float) else str(t["value"])
+        value = percent(t["value"]) if isinstance(t["value"], float) else str(t["value"])
         lines.append(f"| {t['name']} {t['target']} | {value} | {'met' if t['met'] else 'missed'} |")
     lines += [
         "",
         f"Task completion {s['completed']}/{s['calls']}; follow-up booked "
-        f"{_pct(s['follow_up_booked_rate'])}; objective variables right "
-        f"{_pct(s['variable_accuracy'])}; {s['cut_ins_per_call']} false cut-ins and "
+        f"{percent(s['follow_up_booked_rate'])}; objective variables right "
+        f"{percent(s['variable_accuracy'])}; {s['cut_ins_per_call']} false cut-ins and "
         f"{s['dead_air_per_call']} dead-air gaps per call; voice-to-voice p50 / p95 "
         f"{s['latency_ms'].get('p50', 0):.0f} / {s['latency_ms'].get('p95', 0):.0f} ms "
         "(virtual clock).",
@@ -65,8 +62,8 @@ def section(results: dict[str, Any], command: str) -> str:
     for kind, k in s["by_kind"].items():
         lines.append(
             f"| `{kind}` | {k['completed']}/{k['calls']} | {k['escalated']} "
-            f"({k['escalate_expected']}) | {_pct(k['follow_up_booked_rate'])} | "
-            f"{_pct(k['variable_accuracy'])} |"
+            f"({k['escalate_expected']}) | {percent(k['follow_up_booked_rate'])} | "
+            f"{percent(k['variable_accuracy'])} |"
         )
     failed = [c for c in results["calls"] if not c["completed"]]
     if failed:

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from visavis.eval.cohort import cohort
 from visavis.eval.metrics import CallResult, completed, summarize
-from visavis.eval.report import write_report
+from visavis.eval.report import percent, write_report
 from visavis.eval.runner import jobs_for, load_results, run_cohort, write_cohort
 
 
@@ -101,10 +101,6 @@ def rebuild(console: Console, report_dir: Path) -> int:
     return 0 if summary["targets_met"] else 1
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.0%}"
-
-
 def print_summary(console: Console, summary: dict[str, Any], wall: float) -> None:
     table = Table(title=f"{summary['calls']} calls in {wall:.0f} s")
     for column in ("kind", "completed", "escalated (expected)", "booked", "variables", "dead air"):
@@ -114,13 +110,13 @@ def print_summary(console: Console, summary: dict[str, Any], wall: float) -> Non
             kind,
             f"{k['completed']}/{k['calls']}",
             f"{k['escalated']} ({k['escalate_expected']})",
-            _pct(k["follow_up_booked_rate"]),
-            _pct(k["variable_accuracy"]),
+            percent(k["follow_up_booked_rate"]),
+            percent(k["variable_accuracy"]),
             f"{k['dead_air_per_call']}",
         )
     console.print(table)
     for target in summary["targets"]:
         met = {True: "[green]met[/green]", False: "[red]missed[/red]", None: "not measured"}
         value = target["value"]
-        shown = _pct(value) if isinstance(value, float) else str(value)
+        shown = percent(value) if isinstance(value, float) else str(value)
         console.print(f"{target['name']}: {shown} (target {target['target']}) {met[target['met']]}")

@@ -39,7 +39,8 @@ border-bottom:1px solid #eee;vertical-align:top}th{background:#f5f7f9}td.n{text-
 """
 
 
-def _pct(value: float | None) -> str:
+def percent(value: float | None) -> str:
+    """A share as a whole percentage ("n/a" when there is none)."""
     return "n/a" if value is None else f"{value:.0%}"
 
 
@@ -70,19 +71,19 @@ def _targets(summary: dict[str, Any]) -> str:
 def _key_figures(s: dict[str, Any]) -> str:
     e, g, lat, gap = s["escalation"], s["guardrails"], s["latency_ms"], s["response_gap_s"]
     rows = [
-        ("Task completion", f"{s['completed']} of {s['calls']} ({_pct(s['task_completion'])})"),
+        ("Task completion", f"{s['completed']} of {s['calls']} ({percent(s['task_completion'])})"),
         (
             "Task completion by the patient's voice",
             ", ".join(
                 f"{engine} {v['completed']}/{v['calls']}" for engine, v in s["by_voice"].items()
             ),
         ),
-        ("Escalation precision", _pct(e["precision"])),
-        ("Escalation recall (red flags and worsening)", _pct(e["recall"])),
-        ("Red-flag recall", _pct(e["red_flag_recall"])),
+        ("Escalation precision", percent(e["precision"])),
+        ("Escalation recall (red flags and worsening)", percent(e["recall"])),
+        ("Red-flag recall", percent(e["red_flag_recall"])),
         ("Wrongful escalations (well patient escalated)", str(e["wrongful"])),
-        ("Follow-up booked (of calls that should book)", _pct(s["follow_up_booked_rate"])),
-        ("Objective variables recorded right", _pct(s["variable_accuracy"])),
+        ("Follow-up booked (of calls that should book)", percent(s["follow_up_booked_rate"])),
+        ("Objective variables recorded right", percent(s["variable_accuracy"])),
         ("Patient turns per call (mean)", _num(s["turns_mean"])),
         ("Call duration (mean, s)", _num(s["duration_mean"])),
         (
@@ -95,7 +96,7 @@ def _key_figures(s: dict[str, Any]) -> str:
         ),
         (
             "Guardrail violations caught (of those scripted)",
-            f"{g['caught']} of {g['expected']} ({_pct(g['recall'])})",
+            f"{g['caught']} of {g['expected']} ({percent(g['recall'])})",
         ),
         (
             "Guardrail violations by kind",
@@ -124,8 +125,8 @@ def _kinds(s: dict[str, Any]) -> str:
             f"<tr><td>{escape(kind)}</td><td class=n>{k['calls']}</td>"
             f"<td class=n>{k['completed']}/{k['calls']}</td>"
             f"<td class=n>{k['escalated']} ({k['escalate_expected']})</td>"
-            f"<td class=n>{_pct(k['follow_up_booked_rate'])}</td>"
-            f"<td class=n>{_pct(k['variable_accuracy'])}</td>"
+            f"<td class=n>{percent(k['follow_up_booked_rate'])}</td>"
+            f"<td class=n>{percent(k['variable_accuracy'])}</td>"
             f"<td class=n>{_num(k['turns_mean'])}</td><td class=n>{_num(k['duration_mean'])}</td>"
             f"<td class=n>{_num(k['cut_ins_per_call'], 2)}</td>"
             f"<td class=n>{_num(k['dead_air_per_call'], 2)}</td></tr>"
