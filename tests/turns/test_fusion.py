@@ -121,6 +121,12 @@ def test_expectation_from_prompt() -> None:
     assert expectation_from_prompt("How have you been feeling?") == -1.0
     assert expectation_from_prompt("Can you tell me about your week?") == -1.0  # story first
     assert expectation_from_prompt("How is the cough?") == -0.5
+    # Only the word which/what asks about counts: a verb after a singular noun is no plural.
+    assert expectation_from_prompt("Which day suits you for a follow-up visit?") == 0.5
+    assert expectation_from_prompt("Which time works best for you?") == 0.5
+    assert expectation_from_prompt("What sounds good to you?") == 0.5
+    assert expectation_from_prompt("Which of your medications have you taken?") == -0.5
+    assert expectation_from_prompt("What other symptoms have you had?") == -0.5
     # The last question counts, not what came before it.
     assert expectation_from_prompt("Thanks, that helps. Did you weigh yourself?") == 1.0
     assert expectation_from_prompt("Did you take it? Just checking.") == 1.0

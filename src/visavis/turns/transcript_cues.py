@@ -66,9 +66,13 @@ NUMBER_WORDS = tuple(
 #: 1. ``story`` phrases anywhere in it or after it ("tell me about", "how have you been"): -1;
 #: 2. ``fact_requests`` anywhere in it ("can you tell me [your date of birth]"): +0.5, one fact;
 #: 3. ``short_openers`` as its first words ("how many", "when", "where"): +0.5, one fact;
-#: 4. ``which``/``what`` first (``wh_item``): -0.5 if a plural noun (a word of four letters or
-#:    more ending in s, not ss/us/is/'s, nor in ``not_plural``) follows within three words
-#:    ("which medications", "what symptoms"): a list; else +0.5, one item ("what time");
+#: 4. ``which``/``what`` first (``wh_item``): -0.5 if the word it asks about is a plural noun
+#:    (a word of four letters or more ending in s, not ss/us/is/'s, nor in ``not_plural``):
+#:    "which medications", "what symptoms", "which of your medications": a list; else +0.5,
+#:    one item ("what time", "which day suits you"). The word asked about is the first one after
+#:    which/what that is not in ``wh_skip`` ("of", a determiner, "other"); only that word is
+#:    read, so a verb after a singular noun ("suits", "works", "sounds") does not make a list.
+#:    ``not_plural`` also lists verbs that may follow which/what directly ("what happens");
 #: 5. ``how`` first otherwise ("how is the cough"): -0.5, a description;
 #: 6. ``yes_no_openers`` as its first word ("is", "did", "have", "can"): +1, yes or no;
 #: 7. otherwise (or no words, no prompt): 0, unknown.
@@ -128,7 +132,28 @@ EXPECTATION_CUES: dict[str, Any] = {
         "hasn't",
         "won't",
     ],
-    "not_plural": ["this", "does", "always", "perhaps", "less", "unless", "across", "works"],
+    "wh_skip": ["of", "the", "your", "my", "his", "her", "their", "our", "these", "those", "other"],
+    "not_plural": [
+        "this",
+        "does",
+        "always",
+        "perhaps",
+        "less",
+        "unless",
+        "across",
+        "works",
+        "suits",
+        "sounds",
+        "seems",
+        "happens",
+        "means",
+        "matters",
+        "helps",
+        "makes",
+        "needs",
+        "bothers",
+        "worries",
+    ],
     "values": {"story": -1.0, "list": -0.5, "how": -0.5, "item": 0.5, "short": 0.5, "yes_no": 1.0},
 }
 
@@ -156,8 +181,9 @@ def expectation_from_prompt(prompt: str, cues: Mapping[str, Any] = EXPECTATION_C
     if any(opens(phrase) for phrase in cues["short_openers"]):
         return float(value["short"])
     if words[0] in cues["wh_item"]:
-        plural = any(_plural(w, cues["not_plural"]) for w in words[1:4])
-        return float(value["list"] if plural else value["item"])
+        skip = cues.get("wh_skip", ())
+        asked = next((w for w in words[1:] if w not in skip), "")
+        return float(value["list"] if _plural(asked, cues["not_plural"]) else value["item"])
     if words[0] == "how":
         return float(value["how"])
     if words[0] in cues["yes_no_openers"]:
