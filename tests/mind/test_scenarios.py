@@ -169,6 +169,42 @@ def test_identity_not_confirmed_discloses_nothing(make_mind) -> None:  # type: i
     assert mind2.done and not mind2.outcome()["identity_confirmed"]
 
 
+def test_a_year_not_caught_is_asked_for_alone(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    call = Call(mind)
+    call.user("Yes, this is Maria.")
+    # "1352" is no year a caller was born in: the year was misheard, not wrong.
+    reply = call.user("March 14, 1352.")
+    assert "What year were you born?" in reply and "match" not in reply
+    assert "Have you been taking" in call.user("1952.")
+    assert mind.outcome()["identity_confirmed"]
+
+
+def test_asking_for_the_year_reveals_nothing_about_the_day(make_mind) -> None:  # type: ignore[no-untyped-def]
+    # A wrong day with no year heard is asked for its year too; the full date then fails.
+    mind = make_mind()
+    call = Call(mind)
+    call.user("Yes, this is Maria.")
+    assert "What year were you born?" in call.user("January 1st.")
+    assert "doesn't match" in call.user("1952.")
+    call.user("January 1st, 1952.")
+    out = mind.outcome()
+    assert mind.done and not out["identity_confirmed"]
+
+
+def test_a_medicine_not_caught_is_asked_for_by_purpose(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind("robert-chen")
+    call = Call(mind)
+    for line in ["Yes, this is Robert.", "November 2nd, 1947.", "Not all of them, no."]:
+        call.user(line)
+    # "The lisinopril." as a small recogniser heard it from a synthetic voice.
+    reply = call.user("Valle ese hapro.")
+    assert "Was it the one for infection, blood pressure or cholesterol?" in reply
+    assert "How many doses" in call.user("The blood pressure one.")
+    meds = mind.outcome()["output_variables"]["check_medications"]
+    assert meds["missed_medications"] == ["lisinopril"]
+
+
 def test_plan_is_pure_and_stale_plans_are_refused(make_mind) -> None:  # type: ignore[no-untyped-def]
     mind = make_mind()
     Call(mind)

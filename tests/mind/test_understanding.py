@@ -4,7 +4,13 @@ from datetime import date
 
 import pytest
 
-from visavis.mind.understanding.dates import parse_date, parse_time
+from visavis.mind.understanding.dates import (
+    SpokenDate,
+    parse_date,
+    parse_date_parts,
+    parse_time,
+    parse_year,
+)
 from visavis.mind.understanding.medications import find_medications
 from visavis.mind.understanding.numbers import parse_count
 from visavis.mind.understanding.symptoms import analyse
@@ -76,6 +82,32 @@ def test_count(text: str, value: int | None) -> None:
 )
 def test_date_of_birth(text: str) -> None:
     assert parse_date(text, date(2025, 3, 17)) == date(1952, 3, 14)
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        # The year missing, or digits no year is said as ("nineteen fifty two" misheard).
+        ("March 14.", SpokenDate(3, 14, None)),
+        ("March 14. 9, 5, 2,", SpokenDate(3, 14, None)),
+        # A year no living caller was born in is still heard as said; the reader judges it.
+        ("March 14, 1352.", SpokenDate(3, 14, 1352)),
+        ("3 14 52", SpokenDate(3, 14, 1952)),
+        ("It's not March.", None),
+    ],
+)
+def test_date_parts_keep_the_day_when_the_year_is_not_heard(
+    text: str, parts: SpokenDate | None
+) -> None:
+    assert parse_date_parts(text, date(2025, 3, 17)) == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [("1952.", 1952), ("Nineteen fifty two.", 1952), ("In '52.", 1952), ("Nine.", None)],
+)
+def test_a_year_said_alone(text: str, year: int | None) -> None:
+    assert parse_year(text, date(2025, 3, 17)) == year
 
 
 @pytest.mark.parametrize(

@@ -56,6 +56,11 @@ def test_unknown_scenario_lists_the_known_ones():
         ("Thank you. Could you please confirm your date of birth?", "dob"),
         ("Have you been taking your medications as prescribed?", "medications"),
         ("Which medication did you miss?", "which_medication"),
+        ("Sorry, I didn't catch the year. What year were you born?", "dob_year"),
+        (
+            "Sorry, I didn't catch the name. Was it the one for fluid or heart rate?",
+            "medication_purpose",
+        ),
         ("How many doses did you miss?", "how_many"),
         ("How have you been feeling since you got home?", "symptoms"),
         ("I have Tuesday at 10 AM or Wednesday at 2:30 PM. Which works better?", "booking"),

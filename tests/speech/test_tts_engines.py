@@ -11,6 +11,7 @@ from visavis.speech.tts.base import SynthesizedSpeech
 from visavis.speech.tts.espeak import EspeakSynthesizer
 from visavis.speech.tts.normalize import normalize_text
 from visavis.speech.tts.piper import PiperSynthesizer
+from visavis.speech.tts.timing import LEAD_KEEP, trim_lead
 
 TEXT = "Hello, my name is Alex and I will call you tomorrow morning."
 WORDS = [
@@ -53,6 +54,29 @@ def test_piper_speech_with_timings(piper: PiperSynthesizer) -> None:
     speech = piper.synthesize(TEXT)
     assert speech.sample_rate == piper.sample_rate == 22050
     _check_timings(speech)
+
+
+def test_piper_starts_sounding_at_once(piper: PiperSynthesizer) -> None:
+    # The voice's own lead silence (40-70 ms) is cut to LEAD_KEEP: the caller hears the reply
+    # that much sooner, and the first phoneme's timing moves with the audio.
+    speech = piper.synthesize("Thank you.")
+    rate = speech.sample_rate
+    first = next(p for p in speech.phonemes if p.phoneme != "_")
+    assert first.start <= LEAD_KEEP + 1 / rate
+    head = speech.samples[: int((first.start + 0.03) * rate)]
+    assert np.max(np.abs(head)) > 0.01  # sound within 30 ms of the first phoneme
+
+
+def test_trim_lead_keeps_audio_and_timings_together() -> None:
+    rate = 1000
+    samples = np.arange(300, dtype=np.float32)
+    raw = [("_", 0.04), ("_", 0.06), ("a", 0.2)]
+    cut, timing = trim_lead(samples, raw, rate, keep=0.01)
+    assert len(cut) == 210 and cut[0] == 90
+    assert timing == [("_", pytest.approx(0.01)), ("a", 0.2)]
+    # Nothing to cut: a sentence that starts sounding, or all pause.
+    assert trim_lead(samples, [("a", 0.3)], rate)[1] == [("a", 0.3)]
+    assert len(trim_lead(samples, [("_", 0.3)], rate)[0]) == 300
 
 
 def test_piper_words_survive_mismatched_phonemization(piper: PiperSynthesizer) -> None:

@@ -44,6 +44,8 @@ def base_lines(patient_id: str) -> dict[str, list[str]]:
         "identity": [f"Yes, this is {first}."],
         "greeting": [f"Hello. Yes, this is {first}."],
         "dob": [dob],
+        # Asked for the year alone (it was not caught): the year alone.
+        "dob_year": [dob.rsplit(", ", 1)[-1].capitalize()],
         "medications": ["Yes, I have been taking all of them every day."],
         "symptoms": ["I'm feeling pretty good, thank you."],
         "escalation": ["Okay. Thank you."],
@@ -73,6 +75,7 @@ def _missed(v: int) -> Draft:
         lines = {
             "medications": ["No, I missed a couple."],
             "which_medication": ["The metoprolol. I forgot it on Saturday and Sunday."],
+            "medication_purpose": ["The heart rate one."],
             "how_many": ["Two."],
         }
         truth = {"all_taken": False, "missed_medications": ["metoprolol"], "missed_doses": 2}
@@ -80,6 +83,7 @@ def _missed(v: int) -> Draft:
     lines = {
         "medications": ["Not all of them, no."],
         "which_medication": ["The lisinopril."],
+        "medication_purpose": ["The blood pressure one."],
         "how_many": ["Three doses."],
     }
     truth = {"all_taken": False, "missed_medications": ["lisinopril"], "missed_doses": 3}
@@ -91,6 +95,7 @@ def _confused(v: int) -> Draft:
         lines = {
             "medications": ["No. I forgot the, um, the water pill, the one for the fluid."],
             "which_medication": ["The water pill."],
+            "medication_purpose": ["The water pill, for the fluid."],
             "how_many": ["Just one."],
         }
         truth = {"all_taken": False, "missed_medications": ["furosemide"]}
@@ -100,6 +105,7 @@ def _confused(v: int) -> Draft:
     lines = {
         "medications": ["No, I missed the cholesterol pill. I forget what it's called."],
         "which_medication": ["The cholesterol one, the statin."],
+        "medication_purpose": ["The cholesterol one."],
         "how_many": ["One."],
     }
     truth = {"all_taken": False, "missed_medications": ["atorvastatin"]}

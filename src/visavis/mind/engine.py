@@ -193,6 +193,7 @@ class ObjectivesMind:
             "slot_2": "",
             "slot": "",
             "missing": "",
+            "purposes": "",
             "symptoms": "",
             "answer": "",
             "remembered": self.remembered,
@@ -254,6 +255,7 @@ class ObjectivesMind:
                 template,
                 question=" ".join(s.question),
                 missing=spoken_list(s.hint.get("missing", [])),
+                purposes=spoken_list(s.hint.get("purposes", []), "or"),
                 **self._slot_words(s),
             )
             return

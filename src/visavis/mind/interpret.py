@@ -15,7 +15,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from visavis.mind.patients import Patient
-from visavis.mind.understanding.dates import parse_date
+from visavis.mind.understanding.dates import SpokenDate, parse_date_parts, parse_year
 from visavis.mind.understanding.medications import find_medications
 from visavis.mind.understanding.numbers import explicit_dose_count, parse_count
 from visavis.mind.understanding.slots import choose_slot
@@ -86,11 +86,36 @@ def identity_name(text: str, s: Situation) -> Reading:
     return Reading()
 
 
+#: The oldest a caller may be: a year of birth further back was misheard ("1352", "1852").
+MAX_AGE = 120
+
+
+def _birth_year(year: int | None, today: date) -> int | None:
+    return year if year is not None and today.year - MAX_AGE <= year <= today.year else None
+
+
 def date_of_birth(text: str, s: Situation) -> Reading:
-    spoken = parse_date(text, s.today)
+    spoken = parse_date_parts(text, s.today)
+    heard_day = s.hint.get("month_day")
+    if spoken is None and heard_day:
+        # The answer to "what year were you born?": the year alone, with the day heard before.
+        year = parse_year(text, s.today)
+        if year is None:
+            return Reading()
+        spoken = SpokenDate(heard_day[0], heard_day[1], year)
     if spoken is None:
         return Reading()
-    if spoken == s.patient.date_of_birth:
+    if _birth_year(spoken.year, s.today) is None:
+        # The month and day were heard and the year was not (missing, no year anyone could be
+        # born in, digits no year is said as): ask for the year alone, whether or not the day
+        # matches, so the question reveals nothing about the record.
+        return Reading(
+            None,
+            confident=True,
+            clarify="date_of_birth_year",
+            hint={"month_day": [spoken.month, spoken.day]},
+        )
+    if spoken.as_date() == s.patient.date_of_birth:
         return Reading(True, confident=True)
     # A date that does not match is asked again (ASR may have misheard), never revealed.
     return Reading(None, confident=True, clarify="date_of_birth_mismatch")
@@ -127,6 +152,12 @@ def medications(text: str, s: Situation) -> Reading:
         return Reading(mentioned, confident=True)
     if _ALL.search(normalize(text)):
         return Reading(list(names))
+    purposes = s.patient.purposes()
+    if len(purposes) >= 2:
+        # A name not caught (or not known: many people know their pills by what they are
+        # for): offer the purposes, which a small recogniser hears far better than
+        # "lisinopril" ("The blood pressure one.").
+        return Reading(clarify="which_medication_purpose", hint={"purposes": purposes})
     return Reading()
 
 

@@ -50,6 +50,13 @@ class Patient(BaseModel):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    def purposes(self) -> list[str]:
+        """What each medicine is for, in order, when every one has a purpose of its own (a
+        question can then offer them as choices); else an empty list."""
+        purposes = [m.purpose.strip() for m in self.medications]
+        distinct = {p.lower() for p in purposes}
+        return purposes if all(purposes) and len(distinct) == len(purposes) else []
+
     def medication_names(self) -> dict[str, list[str]]:
         """Each medicine's aliases, plus how people name a medicine by what it is for ("the
         cholesterol one", "my blood pressure pill") when no other medicine has that purpose."""

@@ -36,6 +36,7 @@ PLACEHOLDERS = frozenset(
         "slot_2",
         "slot",
         "missing",
+        "purposes",
         "medications",
         "symptoms",
         "minutes",

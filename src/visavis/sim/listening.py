@@ -15,10 +15,12 @@ from .scenarios import Intent
 _RULES: list[tuple[Intent, tuple[str, ...]]] = [
     ("goodbye", ("goodbye", "good bye", "take care", "bye now")),
     ("clarify", ("didn't catch", "didn't quite catch", "say that again", "yes or no", "ask again")),
+    ("dob_year", ("what year", "which year")),
     ("dob", ("date of birth", "birth date", "birthday", "were you born")),
     ("identity", ("speaking with", "am i speaking", "is this", "speak with")),
     ("how_many", ("how many",)),
     ("which_medication", ("which medication", "which medicine", "which one", "which pill")),
+    ("medication_purpose", ("the one for",)),
     ("escalation", ("nurse", "on-call", "on call", "911", "emergency")),
     ("booking", ("appointment", "follow-up", "follow up", "which works", "available", "slot")),
     ("anything_else", ("anything else", "any questions", "any other questions")),

@@ -38,6 +38,9 @@ _VOICE_LEVEL = 0.008
 #: people who were not understood repeat more slowly and clearly ("clear speech", typically
 #: 10-20% slower). ``visavis demo`` gives an espeak-ng patient a voice this much slower.
 REPEAT_RATE = 0.85
+#: Questions that narrow an earlier one ("what year?" after "your date of birth?"), and the
+#: earlier one: a scenario without a line for the narrow question answers the broad one.
+NARROWER: dict[Intent, Intent] = {"dob_year": "dob", "medication_purpose": "which_medication"}
 
 
 def _trim_silence(audio: np.ndarray, rate: int, head: bool, tail: bool) -> np.ndarray:
@@ -199,6 +202,9 @@ class SimulatedPatient:
         responses = self.scenario.responses
         if intent == "clarify" and "clarify" not in responses and self._last_line:
             return self._last_line
+        if intent not in responses and intent in NARROWER:
+            # Asked for part of an answer it has no line for: it says the whole answer again.
+            intent = NARROWER[intent]
         lines = responses.get(intent) or responses.get("other") or ["Sorry, what was that?"]
         index = self._cursor.get(intent, 0)
         self._cursor[intent] = index + 1

@@ -41,8 +41,10 @@ _DASHED = re.compile(r"\b(\d{1,2}) (\d{1,2}) (\d{2,4})\b")
 
 
 def _year(parts: list[int], today_year: int) -> int | None:
-    """A year from what followed the day: [1952], [19, 52], [52], [19, 0, 5]."""
-    if not parts:
+    """A year from what followed the day: [1952], [19, 52], [52], [19, 0, 5]. None for a
+    single digit first ([9, 5, 2]): nobody says a year so, it is "nineteen fifty two"
+    misheard, and guessing 2009 from it would turn a misheard year into a wrong one."""
+    if not parts or parts[0] < 10:
         return None
     if parts[0] >= 1000:
         return parts[0]
@@ -65,23 +67,42 @@ def _safe_date(y: int | None, m: int, d: int) -> date | None:
         return None
 
 
+@dataclass(frozen=True)
+class SpokenDate:
+    """A date as heard: the month and day, and the year when one was heard."""
+
+    month: int
+    day: int
+    year: int | None
+
+    def as_date(self) -> date | None:
+        return _safe_date(self.year, self.month, self.day)
+
+
 def parse_date(text: str, today: date | None = None) -> date | None:
     """A calendar date: "March 14th, 1952", "3/14/1952", "fourteenth of March nineteen
     fifty-two", "March fourteen fifty two", "1952-03-14"."""
+    spoken = parse_date_parts(text, today)
+    return spoken.as_date() if spoken else None
+
+
+def parse_year(text: str, today: date | None = None) -> int | None:
+    """A year said on its own: "1952", "nineteen fifty two", "in '52" (the answer to "what
+    year were you born?")."""
+    numbers = [x.value for x in find_numbers(normalize(text).split())]
+    return _year(numbers, (today or date.today()).year)
+
+
+def parse_date_parts(text: str, today: date | None = None) -> SpokenDate | None:
+    """What ``parse_date`` reads, with the year None when the month and day were heard and the
+    year was not (missing, or digits no year is said as)."""
     this_year = (today or date.today()).year
     raw = text.lower()
     m = _SLASHED.search(raw)
     if m:
         mo, d, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        return _safe_date(y if y >= 100 else _year([y], this_year), mo, d)
+        return SpokenDate(mo, d, y if y >= 100 else _year([y], this_year))
     n = normalize(text)
-    m = _ISO.search(n)
-    if m and int(m.group(1)) > 1000:
-        return _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    m = _DASHED.search(n)
-    if m:
-        mo, d, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        return _safe_date(y if y >= 100 else _year([y], this_year), mo, d)
     ws = n.split()
     month_at = next(
         (
@@ -96,6 +117,15 @@ def parse_date(text: str, today: date | None = None) -> date | None:
     if month_at is None and "may" in ws:
         month_at = ws.index("may")
     if month_at is None:
+        # Digits only ("1952 3 14", "3 14 52"), read after any month name: in "March 14. 9, 5,
+        # 2" the digits are a misheard year, not a month.
+        m = _ISO.search(n)
+        if m and int(m.group(1)) > 1000:
+            return SpokenDate(int(m.group(2)), int(m.group(3)), int(m.group(1)))
+        m = _DASHED.search(n)
+        if m:
+            mo, d, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            return SpokenDate(mo, d, y if y >= 100 else _year([y], this_year))
         return None
     month = MONTHS[ws[month_at]]
     nums = find_numbers(ws)
@@ -103,9 +133,9 @@ def parse_date(text: str, today: date | None = None) -> date | None:
     after = [x for x in nums if x.start > month_at]
     if before and before[-1].value <= 31 and month_at - before[-1].end <= 2:
         # "the fourteenth of March nineteen fifty two"
-        return _safe_date(_year([x.value for x in after], this_year), month, before[-1].value)
+        return SpokenDate(month, before[-1].value, _year([x.value for x in after], this_year))
     if after and after[0].value <= 31:
-        return _safe_date(_year([x.value for x in after[1:]], this_year), month, after[0].value)
+        return SpokenDate(month, after[0].value, _year([x.value for x in after[1:]], this_year))
     return None
 
 

@@ -50,8 +50,8 @@ def contains_phrase(haystack: str, phrase: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", haystack) is not None
 
 
-def spoken_list(items: list[str]) -> str:
-    """Items as said aloud: "a", "a and b", "a, b and c"."""
+def spoken_list(items: list[str], conjunction: str = "and") -> str:
+    """Items as said aloud: "a", "a and b", "a, b and c" (or "a, b or c")."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]

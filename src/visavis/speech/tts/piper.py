@@ -20,7 +20,7 @@ import numpy as np
 
 from visavis.speech.tts.base import SynthesizedSpeech
 from visavis.speech.tts.normalize import normalize_text, text_words
-from visavis.speech.tts.timing import PAUSE, WORD_GAP, build_timings
+from visavis.speech.tts.timing import PAUSE, WORD_GAP, build_timings, trim_lead
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,7 @@ class PiperSynthesizer:
             audio_parts.append(audio)
             raw.extend(self._chunk_alignment(chunk, len(audio)))
         samples = np.concatenate(audio_parts) if audio_parts else np.zeros(0, dtype=np.float32)
+        samples, raw = trim_lead(samples, raw, self.sample_rate)
         phonemes, words = build_timings(raw, text_words(spoken))
         self.last_compute_ms = (time.perf_counter() - started) * 1000.0
         return SynthesizedSpeech(samples, self.sample_rate, phonemes, words)

@@ -8,6 +8,8 @@ duration is folded into the preceding phoneme. Durations always add up to the au
 
 from __future__ import annotations
 
+import numpy as np
+
 from visavis.runtime.events import PhonemeTiming, WordTiming
 
 PAUSE = "_"
@@ -39,6 +41,25 @@ def fold_marks(raw: list[tuple[str, float]]) -> list[tuple[str, float]]:
     if carry_time and out:
         out[-1] = (out[-1][0], out[-1][1] + carry_time)
     return out
+
+
+#: Silence kept before a sentence's first sound (s); the rest of the voice's lead is cut.
+LEAD_KEEP = 0.01
+
+
+def trim_lead(
+    samples: np.ndarray, raw: list[tuple[str, float]], rate: int, keep: float = LEAD_KEEP
+) -> tuple[np.ndarray, list[tuple[str, float]]]:
+    """Cut a sentence's leading pause to ``keep`` seconds, in the audio and its alignment.
+
+    Piper starts every sentence with 40-70 ms of silence: before a reply's first sentence that
+    is time the caller waits for nothing (voice-to-voice latency counts to the first sound)."""
+    n = next((i for i, (symbol, _) in enumerate(raw) if symbol != PAUSE), len(raw))
+    lead = sum(seconds for _, seconds in raw[:n])
+    if n == 0 or n == len(raw) or lead <= keep:
+        return samples, raw
+    cut = min(int((lead - keep) * rate), len(samples))
+    return samples[cut:], [(PAUSE, lead - cut / rate), *raw[n:]]
 
 
 def build_timings(
