@@ -130,11 +130,14 @@ def _keys(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from visavis.runtime.allocator import limit_arenas
     from visavis.server import create_app
     from visavis.server.context import ServerSettings
     from visavis.server.registry import ConversationRecord
     from visavis.server.schemas import CreateConversation
 
+    # Before the engines start their thread pools: memory stays flat over long calls.
+    limit_arenas()
     console = Console(stderr=True, soft_wrap=True)
     settings = ServerSettings(
         database_url=args.database_url,
