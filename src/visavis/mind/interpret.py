@@ -90,8 +90,8 @@ def identity_name(text: str, s: Situation) -> Reading:
 MAX_AGE = 120
 
 
-def _birth_year(year: int | None, today: date) -> int | None:
-    return year if year is not None and today.year - MAX_AGE <= year <= today.year else None
+def _plausible_birth_year(year: int | None, today: date) -> bool:
+    return year is not None and today.year - MAX_AGE <= year <= today.year
 
 
 def date_of_birth(text: str, s: Situation) -> Reading:
@@ -105,7 +105,7 @@ def date_of_birth(text: str, s: Situation) -> Reading:
         spoken = SpokenDate(heard_day[0], heard_day[1], year)
     if spoken is None:
         return Reading()
-    if _birth_year(spoken.year, s.today) is None:
+    if not _plausible_birth_year(spoken.year, s.today):
         # The month and day were heard and the year was not (missing, no year anyone could be
         # born in, digits no year is said as): ask for the year alone, whether or not the day
         # matches, so the question reveals nothing about the record.

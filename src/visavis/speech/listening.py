@@ -44,6 +44,22 @@ class ListenerSettings:
     prompt: str = ""
 
 
+#: A partial taken this many seconds of speech or fewer before the turn's end may stand in for
+#: a final that lost words (partials come every ``partial_interval`` of speech, 0.8 s).
+PARTIAL_COVERS = 1.0
+#: A final with fewer words per second of speech than this share of the partial's lost words
+#: (a drug name split differently in a partial cut mid-word changes the rate far less).
+DROPPED_RATE = 0.6
+
+
+@dataclass
+class _Heard:
+    """A partial transcript, and the seconds of speech the turn held when it was taken."""
+
+    text: str
+    speech_seconds: float
+
+
 @dataclass
 class TurnAudio:
     samples: np.ndarray
@@ -80,6 +96,7 @@ class Listener:
         self._since_partial = 0.0
         self._partial_task: asyncio.Task[None] | None = None
         self._turn_generation = 0
+        self._last_partial: _Heard | None = None
         self.in_speech = False
 
     # --- input --------------------------------------------------------------------------------
@@ -141,6 +158,7 @@ class Listener:
         self._turn = []
         self._speech_seconds = 0.0
         self._since_partial = 0.0
+        self._last_partial = None
 
     async def transcribe_turn(self) -> TranscriptFinal | None:
         """Transcribe the whole current turn; None when it holds too little speech."""
@@ -151,11 +169,24 @@ class Listener:
         result = await self.clock.run_blocking(self._transcribe, audio.samples)
         compute_ms = (time.perf_counter() - started) * 1000.0
         return TranscriptFinal(
-            text=result.text.strip(),
+            text=self._fuller(result.text.strip(), audio),
             start=round(audio.start, 4),
             end=round(audio.end, 4),
             compute_ms=round(compute_ms, 1),
         )
+
+    def _fuller(self, final: str, audio: TurnAudio) -> str:
+        """The final transcript, or the turn's last partial when that one heard nearly all the
+        same speech and more words, and the final far fewer words per second. Whisper sometimes stops early on a whole turn and drops
+        its end: "Yes, but I fainted in the kitchen this morning." in the partial became "Yes,
+        but I think the" in the final (an evaluation call, whose red flag was lost)."""
+        partial = self._last_partial
+        if partial is None or audio.speech_seconds - partial.speech_seconds > PARTIAL_COVERS:
+            return final
+        words, heard = len(final.split()), len(partial.text.split())
+        rate = words / max(audio.speech_seconds, 0.1)
+        partial_rate = heard / max(partial.speech_seconds, 0.1)
+        return partial.text if heard > words and rate < DROPPED_RATE * partial_rate else final
 
     def _transcribe(self, samples: np.ndarray) -> Transcript:
         return self.recognizer.transcribe(samples, prompt=self.settings.prompt or None)
@@ -168,6 +199,7 @@ class Listener:
         result = await self.clock.run_blocking(self._transcribe, audio.samples)
         # A partial that finishes after its turn was answered would describe the wrong turn.
         if generation == self._turn_generation and result.text.strip():
+            self._last_partial = _Heard(result.text.strip(), audio.speech_seconds)
             self.timeline.emit(
                 TranscriptPartial(
                     text=result.text.strip(), start=round(audio.start, 4), end=round(audio.end, 4)

@@ -1,0 +1,72 @@
+"""The listener's final transcript of a turn, on real VAD, Piper speech and Whisper."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+
+from visavis.engines import Engines
+from visavis.runtime.clock import make_clock
+from visavis.runtime.events import TranscriptPartial
+from visavis.runtime.media import SPEECH_RATE, AudioChunk, resample
+from visavis.runtime.tasks import TaskOwner
+from visavis.runtime.timeline import Timeline
+from visavis.speech.asr.base import Transcript
+from visavis.speech.listening import Listener, ListenerSettings
+
+LINE = "Yes, but I fainted in the kitchen this morning."
+
+
+class StopsEarly:
+    """Whisper, except that on the whole turn (audio of ``final_seconds`` or more) it keeps only
+    the first four words: Whisper sometimes stops early like that on a whole turn."""
+
+    def __init__(self, whisper: object, final_seconds: float) -> None:
+        self.whisper = whisper
+        self.final_seconds = final_seconds
+
+    def transcribe(self, samples: np.ndarray, prompt: str | None = None) -> Transcript:
+        heard = self.whisper.transcribe(samples, prompt)  # type: ignore[attr-defined]
+        if len(samples) / SPEECH_RATE < self.final_seconds:
+            return heard
+        return Transcript(" ".join(heard.text.split()[:4]), heard.compute_ms)
+
+
+def _hear(engines: Engines, settings: ListenerSettings) -> tuple[str, list[str]]:
+    speech = engines.synthesizer.synthesize(LINE)
+    voiced = resample(speech.samples, speech.sample_rate, SPEECH_RATE)
+    audio = np.concatenate([np.zeros(SPEECH_RATE // 2, np.float32), voiced, np.zeros(8000)])
+    # The final reads the whole turn, longer than any partial (taken while speech goes on).
+    recognizer = StopsEarly(engines.recognizer, final_seconds=len(voiced) / SPEECH_RATE)
+
+    async def run() -> tuple[str, list[str]]:
+        clock = make_clock("realtime")
+        timeline = Timeline(clock)
+        tasks = TaskOwner("listener")
+        listener = Listener(engines.new_vad(), recognizer, clock, timeline, tasks, settings)
+        step = SPEECH_RATE // 50
+        for i in range(0, len(audio) - step + 1, step):
+            listener.push(AudioChunk(audio[i : i + step], SPEECH_RATE, i / SPEECH_RATE))
+            await asyncio.sleep(0.02)  # real time, so partials run as they would in a call
+        await asyncio.sleep(0.5)
+        final = await listener.transcribe_turn()
+        await tasks.aclose()
+        clock.close()
+        assert final is not None
+        return final.text, [e.text for e in timeline.events if isinstance(e, TranscriptPartial)]
+
+    return asyncio.run(run())
+
+
+def test_a_final_that_stopped_early_gives_way_to_the_partial(engines: Engines) -> None:
+    final, partials = _hear(engines, ListenerSettings())
+    assert partials and "kitchen" in partials[-1].lower()
+    # The last partial heard nearly all of the turn, and more words: its red flag stays.
+    assert final == partials[-1] and "fainted" in final.lower()
+
+
+def test_a_final_stands_without_a_partial_that_heard_the_turn(engines: Engines) -> None:
+    # No partial in time (one every 10 s of speech): the final is all there is.
+    final, partials = _hear(engines, ListenerSettings(partial_interval=10.0))
+    assert not partials and len(final.split()) == 4
