@@ -372,6 +372,8 @@ class Conversation:
         if commit:
             result = await self._think(self.mind.commit, plan)
             self._mind_version += 1
+            # What the next answer is (a date?) decides the recogniser's context for it.
+            self.listener.vocabulary = plan.vocabulary
             for event in result.events:
                 self.timeline.emit(event)
             sentences += result.followup_sentences

@@ -104,7 +104,13 @@ def test_date_parts_keep_the_day_when_the_year_is_not_heard(
 
 @pytest.mark.parametrize(
     ("text", "year"),
-    [("1952.", 1952), ("Nineteen fifty two.", 1952), ("In '52.", 1952), ("Nine.", None)],
+    [
+        ("1952.", 1952),
+        ("Nineteen fifty two.", 1952),
+        ("In '52.", 1952),
+        ("9 18 52.", 1952),  # "nineteen" mangled before the two digits that carry the year
+        ("Nine.", None),
+    ],
 )
 def test_a_year_said_alone(text: str, year: int | None) -> None:
     assert parse_year(text, date(2025, 3, 17)) == year

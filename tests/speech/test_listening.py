@@ -70,3 +70,43 @@ def test_a_final_stands_without_a_partial_that_heard_the_turn(engines: Engines) 
     # No partial in time (one every 10 s of speech): the final is all there is.
     final, partials = _hear(engines, ListenerSettings(partial_interval=10.0))
     assert not partials and len(final.split()) == 4
+
+
+class Heeds:
+    """Whisper, keeping the prompt of each call."""
+
+    def __init__(self, whisper: object) -> None:
+        self.whisper = whisper
+        self.prompts: list[str | None] = []
+
+    def transcribe(self, samples: np.ndarray, prompt: str | None = None) -> Transcript:
+        self.prompts.append(prompt)
+        return self.whisper.transcribe(samples, prompt)  # type: ignore[attr-defined]
+
+
+def test_the_call_vocabulary_is_read_only_when_the_loop_asks_for_it(engines: Engines) -> None:
+    speech = engines.synthesizer.synthesize("Nineteen fifty two.")
+    audio = resample(speech.samples, speech.sample_rate, SPEECH_RATE)
+    recognizer = Heeds(engines.recognizer)
+    settings = ListenerSettings(prompt="Maria Lopez. Furosemide, metoprolol.", partial_interval=9)
+
+    async def run() -> list[str]:
+        clock = make_clock("realtime")
+        tasks = TaskOwner("listener")
+        listener = Listener(engines.new_vad(), recognizer, clock, Timeline(clock), tasks, settings)
+        step = SPEECH_RATE // 50
+        for i in range(0, len(audio) - step + 1, step):
+            listener.push(AudioChunk(audio[i : i + step], SPEECH_RATE, i / SPEECH_RATE))
+        heard = []
+        for vocabulary in (True, False):
+            listener.vocabulary = vocabulary
+            final = await listener.transcribe_turn()
+            assert final is not None
+            heard.append(final.text)
+        await tasks.aclose()
+        clock.close()
+        return heard
+
+    heard = asyncio.run(run())
+    assert recognizer.prompts == [settings.prompt, None]
+    assert "1952" in heard[1]

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 FIND_SLOTS = "find_follow_up_slots"
 _IDENTITY_KINDS = ("identity_name", "date_of_birth")
+#: Answers heard better without the call's vocabulary as the recogniser's context.
+WITHOUT_VOCABULARY = frozenset({"date_of_birth"})
 
 
 class ObjectivesMind:
@@ -174,7 +176,19 @@ class ObjectivesMind:
     def _turn(self) -> Turn:
         state = copy.deepcopy(self._state)
         state.base = self._state.version
-        return Turn(state, self._context())
+        return Turn(state, self._context(), self._wants_vocabulary)
+
+    def _wants_vocabulary(self, state: CallState) -> bool:
+        """Whether the answer awaited in ``state`` is one the call's vocabulary helps hear
+        (not a date: ``ReplyPlan.vocabulary``)."""
+        if state.pending_var is None or state.active is None:
+            return True
+        spec = self.objectives.get(state.active).variables[state.pending_var]
+        return spec.understand not in WITHOUT_VOCABULARY
+
+    def answer_vocabulary(self) -> bool:
+        """``ReplyPlan.vocabulary`` for the question awaiting an answer now."""
+        return self._wants_vocabulary(self._state)
 
     def _context(self) -> dict[str, str]:
         p, meds = self.patient, [m.name for m in self.patient.medications]

@@ -280,8 +280,12 @@ class GroundedMind:
             inner = self._guard_output(self.inner.plan(rest, heard_reply, perception))
             inner_plan = inner.state.inner
             events += inner.state.events
-            return _plan(sentences + inner.sentences, user_text, inner_plan, events, inner)
-        return _plan(sentences + self._back_to_question(), user_text, None, events)
+            return _plan(
+                sentences + inner.sentences, user_text, inner_plan, events, inner.vocabulary, inner
+            )
+        return _plan(
+            sentences + self._back_to_question(), user_text, None, events, self._vocabulary()
+        )
 
     def _back_to_question(self) -> list[str]:
         pending = self._pending_question()
@@ -291,6 +295,11 @@ class GroundedMind:
         if first != "I" and not first.startswith("I'"):  # "Now, have you..."; "Now, I have..."
             pending = pending[0].lower() + pending[1:]
         return render(self.phrasing.back_to_question, {**self._context(), "question": pending})
+
+    def _vocabulary(self) -> bool:
+        """``ReplyPlan.vocabulary`` for the core's pending question (its state did not move)."""
+        wants = getattr(self.inner, "answer_vocabulary", None)
+        return bool(wants()) if callable(wants) else True
 
     def _pending_question(self) -> str:
         ask = getattr(self.inner, "pending_question", None)
@@ -309,7 +318,7 @@ class GroundedMind:
             asked = (follow_up or user_text).strip()
             events.append(FollowUpItem(text=asked, reason=f"guardrail: {hit.reason}"))
         sentences = [s for s in _SENTENCE_END.split(reply) if s] + self._back_to_question()
-        return _plan(sentences, user_text, None, events)
+        return _plan(sentences, user_text, None, events, self._vocabulary())
 
     def _guard_output(self, plan: ReplyPlan) -> ReplyPlan:
         """The core's plan, wrapped, with any sentence a guardrail rejects replaced."""
@@ -321,6 +330,7 @@ class GroundedMind:
             interruptible=plan.interruptible,
             user_text=plan.user_text,
             state=_LayerState(plan, events),
+            vocabulary=plan.vocabulary,
         )
         return wrapped
 
@@ -363,6 +373,7 @@ def _plan(
     user_text: str,
     inner: ReplyPlan | None,
     events: list[BaseEvent],
+    vocabulary: bool,
     like: ReplyPlan | None = None,
 ) -> ReplyPlan:
     return ReplyPlan(
@@ -371,6 +382,7 @@ def _plan(
         interruptible=True,
         user_text=user_text,
         state=_LayerState(inner, events),
+        vocabulary=vocabulary,
     )
 
 

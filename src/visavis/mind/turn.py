@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from visavis.mind.base import ReplyPlan
@@ -11,9 +12,16 @@ from visavis.mind.understanding.text import normalize
 
 
 class Turn:
-    def __init__(self, state: CallState, context: dict[str, str]) -> None:
+    def __init__(
+        self,
+        state: CallState,
+        context: dict[str, str],
+        vocabulary: Callable[[CallState], bool] | None = None,
+    ) -> None:
         self.state = state
         self.context = context
+        #: Whether the answer awaited in a state wants the call's vocabulary (``ReplyPlan``).
+        self._vocabulary = vocabulary
         self.sentences: list[str] = []
         self.actions: list[Action] = []
         #: After a booking, what follows depends on the booking: it waits in the action.
@@ -42,6 +50,7 @@ class Turn:
             state=self.state,
             actions=self.actions,
             understood=not self.unclear,
+            vocabulary=self._vocabulary(self.state) if self._vocabulary else True,
         )
 
 

@@ -97,6 +97,9 @@ class Listener:
         self._partial_task: asyncio.Task[None] | None = None
         self._turn_generation = 0
         self._last_partial: _Heard | None = None
+        #: Whether the recogniser reads ``settings.prompt`` (the call's vocabulary) for this
+        #: turn; the loop turns it off while a date is awaited (``ReplyPlan.vocabulary``).
+        self.vocabulary = True
         self.in_speech = False
 
     # --- input --------------------------------------------------------------------------------
@@ -177,9 +180,10 @@ class Listener:
 
     def _fuller(self, final: str, audio: TurnAudio) -> str:
         """The final transcript, or the turn's last partial when that one heard nearly all the
-        same speech and more words, and the final far fewer words per second. Whisper sometimes stops early on a whole turn and drops
-        its end: "Yes, but I fainted in the kitchen this morning." in the partial became "Yes,
-        but I think the" in the final (an evaluation call, whose red flag was lost)."""
+        same speech and more words, and the final far fewer words per second. Whisper
+        sometimes stops early on a whole turn and drops its end: "Yes, but I fainted in the
+        kitchen this morning." in the partial became "Yes, but I think the" in the final (an
+        evaluation call, whose red flag was lost)."""
         partial = self._last_partial
         if partial is None or audio.speech_seconds - partial.speech_seconds > PARTIAL_COVERS:
             return final
@@ -189,7 +193,8 @@ class Listener:
         return partial.text if heard > words and rate < DROPPED_RATE * partial_rate else final
 
     def _transcribe(self, samples: np.ndarray) -> Transcript:
-        return self.recognizer.transcribe(samples, prompt=self.settings.prompt or None)
+        prompt = self.settings.prompt if self.vocabulary else ""
+        return self.recognizer.transcribe(samples, prompt=prompt or None)
 
     async def _partial(self) -> None:
         generation = self._turn_generation

@@ -90,7 +90,12 @@ def parse_year(text: str, today: date | None = None) -> int | None:
     """A year said on its own: "1952", "nineteen fifty two", "in '52" (the answer to "what
     year were you born?")."""
     numbers = [x.value for x in find_numbers(normalize(text).split())]
-    return _year(numbers, (today or date.today()).year)
+    this_year = (today or date.today()).year
+    year = _year(numbers, this_year)
+    if year is None and numbers and 10 <= numbers[-1] < 100:
+        # "9, 18, 52": a mangled "nineteen" before the last two digits, which carry the year.
+        year = _year(numbers[-1:], this_year)
+    return year
 
 
 def parse_date_parts(text: str, today: date | None = None) -> SpokenDate | None:
