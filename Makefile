@@ -81,6 +81,7 @@ bench: setup
 	$(PY) bench/peer_pipecat.py
 	$(PY) bench/eval_cohort.py
 	$(PY) bench/asr_vocabulary.py
+	$(PY) bench/asr_dates.py
 
 # One live call for 30 minutes: the server's memory trend (the "load" section's second part).
 bench-long: setup
