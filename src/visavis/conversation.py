@@ -145,6 +145,8 @@ class Conversation:
         self._reply_ids = itertools.count(1)
         self._latency = LatencyLedger()
         self._heard_reply: str | None = None
+        #: When the last reply (not a backchannel) started playing.
+        self._reply_started: float | None = None
         self._done = asyncio.Event()
         self._end_reason = "completed"
         self._mind_done = False
@@ -257,6 +259,8 @@ class Conversation:
             elif isinstance(event, OverwriteContext | AppendContext):
                 self._take_context(event)
             elif isinstance(event, ReplicaStartedSpeaking):
+                if not event.reply_id.startswith(BACKCHANNEL_IDS):
+                    self._reply_started = event.t
                 latency = self._latency.started(event)
                 if latency is not None:
                     self.timeline.emit(latency)
@@ -266,6 +270,15 @@ class Conversation:
                 self._heard_reply = event.heard_text if event.interrupted else None
                 if self._mind_done and not self.playout.busy:
                     self.end("completed")
+
+    def _heard(self) -> str | None:
+        """What the user heard of the last reply: None, all of it; its heard text if they cut
+        it short; "" if they were already speaking when it began ("Yes," answered, "this is
+        Maria" said on over the next question is no answer to that question)."""
+        started, reply = self.listener.turn_started, self._reply_started
+        if started is not None and reply is not None and started < reply:
+            return ""
+        return self._heard_reply
 
     def _take_context(self, event: OverwriteContext | AppendContext) -> None:
         """The application's context; an LLM mind reads it from its next turn (and an
@@ -304,7 +317,7 @@ class Conversation:
             return _Speculation(final=None, mind_version=version)
         started = time.perf_counter()
         seen = self.perception.turn_summary(final.start, final.end, final.text)
-        plan = await self._think(self.mind.plan, final.text, self._heard_reply, seen)
+        plan = await self._think(self.mind.plan, final.text, self._heard(), seen)
         reply_ms = (time.perf_counter() - started) * 1000.0
         first = await self.speaker.synthesize(plan.sentences[0]) if plan.sentences else None
         self.timeline.emit(TurnSpeculation(phase="ready", text=final.text))
@@ -320,9 +333,7 @@ class Conversation:
         self.timeline.emit(TurnSpeculation(phase="used", text=spec.final.text))
         if spec.mind_version != self._mind_version:
             # Something was committed meanwhile (a re-prompt, an inbound event): plan afresh.
-            spec.plan = await self._think(
-                self.mind.plan, spec.final.text, self._heard_reply, spec.seen
-            )
+            spec.plan = await self._think(self.mind.plan, spec.final.text, self._heard(), spec.seen)
             spec.first = None
         if self.playout.busy and self.playout.backchannel:
             await self.speaker.interrupt()  # our own "mm-hm" gives way to the answer

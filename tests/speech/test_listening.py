@@ -110,3 +110,33 @@ def test_the_call_vocabulary_is_read_only_when_the_loop_asks_for_it(engines: Eng
     heard = asyncio.run(run())
     assert recognizer.prompts == [settings.prompt, None]
     assert "1952" in heard[1]
+
+
+def test_speech_going_on_when_the_agent_takes_the_floor_keeps_its_start(engines: Engines) -> None:
+    # "Yes, this is Maria.": the agent answers "Yes," while the caller goes on; the caller's
+    # next turn began before the agent's reply did (the loop then knows the reply went unheard).
+    speech = engines.synthesizer.synthesize("Yes, this is Maria speaking, thank you.")
+    voiced = resample(speech.samples, speech.sample_rate, SPEECH_RATE)
+    audio = np.concatenate([np.zeros(SPEECH_RATE // 2, np.float32), voiced])
+
+    async def run() -> tuple[float | None, float | None]:
+        clock = make_clock("realtime")
+        tasks = TaskOwner("listener")
+        listener = Listener(engines.new_vad(), engines.recognizer, clock, Timeline(clock), tasks)
+        step = SPEECH_RATE // 50
+        first = None
+        for i in range(0, len(audio) - step + 1, step):
+            listener.push(AudioChunk(audio[i : i + step], SPEECH_RATE, i / SPEECH_RATE))
+            if first is None and listener.turn_started is not None:
+                first = listener.turn_started
+            if i / SPEECH_RATE >= 1.0 and listener.in_speech:
+                listener.close_turn()  # the agent takes the floor mid-sentence
+                break
+        kept = listener.turn_started
+        await tasks.aclose()
+        clock.close()
+        return first, kept
+
+    first, kept = asyncio.run(run())
+    assert first is not None and 0.4 < first < 0.8
+    assert kept == first

@@ -100,6 +100,8 @@ class Listener:
         #: Whether the recogniser reads ``settings.prompt`` (the call's vocabulary) for this
         #: turn; the loop turns it off while a date is awaited (``ReplyPlan.vocabulary``).
         self.vocabulary = True
+        #: Media time the current turn's speech began (None before the user speaks).
+        self.turn_started: float | None = None
         self.in_speech = False
 
     # --- input --------------------------------------------------------------------------------
@@ -132,6 +134,7 @@ class Listener:
         self._segment_start = at
         if not self._turn_open:
             self._turn_open = True
+            self.turn_started = at
             self._turn = list(self._preroll)
             self._preroll.clear()
         self.timeline.emit(UserStartedSpeaking(start=round(at, 4)))
@@ -158,6 +161,8 @@ class Listener:
         """The agent took the floor: speech from now on belongs to the next turn."""
         self._turn_generation += 1
         self._turn_open = self.in_speech
+        # Speech going on when the agent takes the floor opens the next turn, from its start.
+        self.turn_started = self._segment_start if self.in_speech else None
         self._turn = []
         self._speech_seconds = 0.0
         self._since_partial = 0.0
