@@ -188,8 +188,29 @@ def test_asking_for_the_year_reveals_nothing_about_the_day(make_mind) -> None:  
     assert "What year were you born?" in call.user("January 1st.")
     assert "doesn't match" in call.user("1952.")
     call.user("January 1st, 1952.")
+    call.user("January 2nd, 1952.")
     out = mind.outcome()
     assert mind.done and not out["identity_confirmed"]
+
+
+def test_a_misheard_year_is_no_wrong_guess(make_mind) -> None:  # type: ignore[no-untyped-def]
+    # A bad line does not use up the identity check's guesses, up to two misheard years.
+    mind = make_mind()
+    call = Call(mind)
+    call.user("Yes, this is Maria.")
+    for misheard in ("March 14, 1352.", "1852."):
+        assert "What year were you born?" in call.user(misheard)
+    assert "doesn't match" in call.user("1932.")  # a guess: attempt 1
+    # A third mishearing counts (attempt 2) but is still asked as a year.
+    assert "What year were you born?" in call.user("March 14, 1852.")
+    assert "Have you been taking" in call.user("March 14th, 1952.")
+    # Misheard over and over, it ends like wrong guesses do.
+    mind2 = make_mind(db="other.db")
+    call2 = Call(mind2)
+    call2.user("Yes, this is Maria.")
+    for _ in range(5):
+        call2.user("March 14, 1352.")
+    assert mind2.done and not mind2.outcome()["identity_confirmed"]
 
 
 def test_a_medicine_not_caught_is_asked_for_by_purpose(make_mind) -> None:  # type: ignore[no-untyped-def]

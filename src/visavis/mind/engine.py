@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 FIND_SLOTS = "find_follow_up_slots"
 _IDENTITY_KINDS = ("identity_name", "date_of_birth")
+#: Misheard answers (``Reading.counts`` False) asked again before they count as attempts: a bad
+#: line should not end an identity check that is limited to ``max_clarifications`` guesses.
+MAX_MISHEARD = 2
 #: Answers heard better without the call's vocabulary as the recogniser's context.
 WITHOUT_VOCABULARY = frozenset({"date_of_birth"})
 
@@ -252,7 +255,10 @@ class ObjectivesMind:
             return
         if not reading.clear:
             turn.unclear = True
-            s.attempts += 1
+            if reading.counts or s.misheard >= MAX_MISHEARD:
+                s.attempts += 1
+            else:
+                s.misheard += 1
             if s.attempts > self.persona.max_clarifications:
                 s.values[obj.objective_name][var] = spec.give_up_value
                 if spec.say_move_on:
@@ -314,7 +320,7 @@ class ObjectivesMind:
                 if spec.ask_if and not parse_condition(spec.ask_if).holds(values):
                     values[var] = None
                     continue
-                s.pending_var, s.attempts, s.hint = var, 0, {}
+                s.pending_var, s.attempts, s.misheard, s.hint = var, 0, 0, {}
                 if spec.understand == "slot_choice":
                     if not self._offer_slots(turn, spec.ask, exclude=[]):
                         values[var] = None

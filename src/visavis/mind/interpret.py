@@ -48,6 +48,9 @@ class Reading:
     hint: dict[str, Any] = field(default_factory=dict)
     #: For slot choices: the person turned the offered times down.
     rejected: bool = False
+    #: An unclear answer counts as one of the caller's attempts; False for words that were
+    #: misheard rather than wrong (a year no one is born in is no guess at the record).
+    counts: bool = True
 
     @property
     def clear(self) -> bool:
@@ -114,6 +117,7 @@ def date_of_birth(text: str, s: Situation) -> Reading:
             confident=True,
             clarify="date_of_birth_year",
             hint={"month_day": [spoken.month, spoken.day]},
+            counts=False,
         )
     if spoken.as_date() == s.patient.date_of_birth:
         return Reading(True, confident=True)

@@ -23,6 +23,8 @@ class CallState:
     queue: list[str] = field(default_factory=list)
     pending_var: str | None = None
     attempts: int = 0
+    #: Unclear answers to the pending question that did not count as attempts (misheard).
+    misheard: int = 0
     #: Context of the pending question (offered slots, medications not yet mentioned).
     hint: dict[str, Any] = field(default_factory=dict)
     question: list[str] = field(default_factory=list)
