@@ -110,6 +110,8 @@ def test_date_parts_keep_the_day_when_the_year_is_not_heard(
         ("In '52.", 1952),
         ("9 18 52.", 1952),  # "nineteen" mangled before the two digits that carry the year
         ("Nine.", None),
+        ("March 40th.", None),  # a date misheard, not a year
+        ("The 40th.", None),
     ],
 )
 def test_a_year_said_alone(text: str, year: int | None) -> None:

@@ -89,7 +89,11 @@ def parse_date(text: str, today: date | None = None) -> date | None:
 def parse_year(text: str, today: date | None = None) -> int | None:
     """A year said on its own: "1952", "nineteen fifty two", "in '52" (the answer to "what
     year were you born?")."""
-    numbers = [x.value for x in find_numbers(normalize(text).split())]
+    words = normalize(text).split()
+    if any(w in MONTHS and w != "may" for w in words):
+        return None  # a date ("March 40th"), not a year said alone
+    # An ordinal is a day ("the 7th"), never a year.
+    numbers = [x.value for x in find_numbers(words) if not x.ordinal]
     this_year = (today or date.today()).year
     year = _year(numbers, this_year)
     if year is None and numbers and 10 <= numbers[-1] < 100:
