@@ -58,6 +58,7 @@ from visavis.turns.fusion import (  # noqa: E402
     INTERACTIONS,
     MODEL_PATH,
     NUMBER_WORDS,
+    STALL_PHRASES,
     TERMS,
     VAD_STOP,
     EndOfTurnDetector,
@@ -323,6 +324,7 @@ def to_json(model: EndOfTurnModel, extra: dict) -> dict:
         "word_classes": model.word_classes,
         "answer_words": list(ANSWER_WORDS),
         "number_words": list(NUMBER_WORDS),
+        "stall_phrases": list(STALL_PHRASES),
         "expectation_cues": EXPECTATION_CUES,
         "fit": extra,
     }

@@ -49,6 +49,7 @@ from visavis.turns.transcript_cues import ANSWER_SPAN as ANSWER_SPAN
 from visavis.turns.transcript_cues import ANSWER_WORDS as ANSWER_WORDS
 from visavis.turns.transcript_cues import EXPECTATION_CUES as EXPECTATION_CUES
 from visavis.turns.transcript_cues import NUMBER_WORDS as NUMBER_WORDS
+from visavis.turns.transcript_cues import STALL_PHRASES as STALL_PHRASES
 from visavis.turns.transcript_cues import TEXT_FEATURES as TEXT_FEATURES
 from visavis.turns.transcript_cues import expectation_from_prompt as expectation_from_prompt
 from visavis.turns.transcript_cues import text_features as text_features
@@ -104,6 +105,7 @@ class EndOfTurnModel:
     raw: dict[str, Any] = field(default_factory=dict)
     answer_words: tuple[str, ...] = ANSWER_WORDS
     number_words: tuple[str, ...] = NUMBER_WORDS
+    stall_phrases: tuple[str, ...] = STALL_PHRASES
     expectation_cues: dict[str, Any] = field(default_factory=lambda: dict(EXPECTATION_CUES))
 
     @classmethod
@@ -118,6 +120,7 @@ class EndOfTurnModel:
             raw=spec,
             answer_words=tuple(spec.get("answer_words", ANSWER_WORDS)),
             number_words=tuple(spec.get("number_words", NUMBER_WORDS)),
+            stall_phrases=tuple(spec.get("stall_phrases", STALL_PHRASES)),
             expectation_cues=dict(spec.get("expectation_cues", EXPECTATION_CUES)),
         )
 
@@ -141,7 +144,9 @@ class EndOfTurnModel:
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
     def text_features(self, text: str) -> dict[str, float]:
-        return text_features(text, self.incomplete_words, self.answer_words, self.number_words)
+        return text_features(
+            text, self.incomplete_words, self.answer_words, self.number_words, self.stall_phrases
+        )
 
     def expectation(self, prompt: str) -> float:
         return expectation_from_prompt(prompt, self.expectation_cues)

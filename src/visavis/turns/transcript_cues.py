@@ -22,6 +22,24 @@ _SENTENCE = re.compile(r"[^.!?]*[.!?]+|[^.!?]+$")
 #: ``answer_word``: a yes/no answer among the transcript's first ``ANSWER_SPAN`` words.
 ANSWER_WORDS = ("yes", "yeah", "yep", "yup", "no", "nope", "nah", "sure", "okay", "ok", "right")
 ANSWER_SPAN = 3
+#: ``trailing_incomplete`` also when the transcript ends with one of these: the caller is
+#: stalling for time ("Let me think." before "Tuesday morning"), whatever the punctuation.
+STALL_PHRASES = (
+    "let me think",
+    "let me see",
+    "let me check",
+    "let me look",
+    "hold on",
+    "hang on",
+    "one moment",
+    "one second",
+    "just a moment",
+    "just a second",
+    "give me a moment",
+    "give me a second",
+    "wait a minute",
+    "wait a moment",
+)
 #: ``ends_number``: the last word is one of these, or starts with a digit ("40", "5mg").
 NUMBER_WORDS = tuple(
     [
@@ -205,6 +223,7 @@ def text_features(
     incomplete: set[str],
     answer_words: Sequence[str] = ANSWER_WORDS,
     number_words: Sequence[str] = NUMBER_WORDS,
+    stall_phrases: Sequence[str] = STALL_PHRASES,
 ) -> dict[str, float]:
     """Completeness of a partial transcript: all 0 (neutral) when it is empty."""
     stripped = text.strip()
@@ -215,8 +234,9 @@ def text_features(
     last = tokens[-1] if tokens else ""
     # The last token, numbers included: "out of 10." ends in a number, not in "of".
     trailing = last in incomplete or stripped.endswith((",", "-", "..."))
+    stalling = " ".join(words).endswith(tuple(stall_phrases))
     return {
-        "trailing_incomplete": float(trailing),
+        "trailing_incomplete": float(trailing or stalling),
         "terminal_punct": float(
             stripped.endswith((".", "!", "?")) and not stripped.endswith("...")
         ),
