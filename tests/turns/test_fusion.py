@@ -17,6 +17,7 @@ from visavis.turns.fusion import (
     VAD_STOP,
     EndOfTurnDetector,
     EndOfTurnModel,
+    date_without_year,
     expectation_from_prompt,
     prosody_features,
     silence_feature_set,
@@ -79,6 +80,20 @@ def test_trailing_and_the_lowers_probability(model: EndOfTurnModel) -> None:
     complete = model.probability(_features(model, "I take the water pill.", 0.3))
     cut = model.probability(_features(model, "I take the water pill and the", 0.3))
     assert cut < complete
+
+
+def test_a_date_of_birth_without_its_year_is_unfinished() -> None:
+    asked = "Before we go on, can you tell me your date of birth?"
+    for text in ("It's March 4th.", "March fourteenth,", "The 14th of March."):
+        assert date_without_year(text, asked)
+    for text in ("March 14, 1952.", "March fourteenth nineteen fifty two", "It's um."):
+        assert not date_without_year(text, asked)
+    assert not date_without_year("It's March 4th.", "Which day suits you for a visit?")
+    got = silence_feature_set(
+        smart_turn_p=0.9, text="It's March 4th.", frames=[], speech_start=0.0,
+        silence_start=1.5, prompt=asked,
+    )  # fmt: skip
+    assert got["trailing_incomplete"] == 1.0
 
 
 def test_text_features_word_classes(model: EndOfTurnModel) -> None:

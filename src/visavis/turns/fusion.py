@@ -51,6 +51,7 @@ from visavis.turns.transcript_cues import EXPECTATION_CUES as EXPECTATION_CUES
 from visavis.turns.transcript_cues import NUMBER_WORDS as NUMBER_WORDS
 from visavis.turns.transcript_cues import STALL_PHRASES as STALL_PHRASES
 from visavis.turns.transcript_cues import TEXT_FEATURES as TEXT_FEATURES
+from visavis.turns.transcript_cues import date_without_year as date_without_year
 from visavis.turns.transcript_cues import expectation_from_prompt as expectation_from_prompt
 from visavis.turns.transcript_cues import text_features as text_features
 
@@ -225,11 +226,14 @@ def silence_feature_set(
     ``prompt``: the agent's last question ('' if none). ``model`` supplies the word lists
     (the shipped model's when ``None``)."""
     model = model or _default_model()
+    text_cues = model.text_features(text)
+    if date_without_year(text, prompt):
+        text_cues["trailing_incomplete"] = 1.0
     return {
         "smart_turn_logit": smart_turn_logit(smart_turn_p),
         "turn_seconds": turn_seconds(speech_start, silence_start),
         **prosody_features(frames, silence_start),
-        **model.text_features(text),
+        **text_cues,
         "expectation": model.expectation(prompt),
     }
 

@@ -218,6 +218,40 @@ def _plural(word: str, not_plural: Sequence[str]) -> bool:
     )
 
 
+#: A question that asks for a date of birth (``date_without_year``).
+BIRTH_DATE_PROMPTS = ("date of birth", "birth date", "birthday", "were you born")
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_ORDINAL = re.compile(r"\d+(st|nd|rd|th)$|.*(first|second|third|th)$")
+
+
+def date_without_year(text: str, prompt: str) -> bool:
+    """After a date-of-birth question, a month and a day said without a year yet ("It's March
+    4th." in "It's March fourteenth, [pause] nineteen fifty two."): the answer is unfinished,
+    whatever the punctuation Whisper put after it."""
+    if not any(p in prompt.lower() for p in BIRTH_DATE_PROMPTS):
+        return False
+    tokens = _TOKEN.findall(text.lower())
+    months = [i for i, t in enumerate(tokens) if t in _MONTHS and t != "may"]
+    if not months:
+        return False
+    after = tokens[months[-1] + 1 :]
+    numbers = [t for t in after if t[:1].isdigit() or t in NUMBER_WORDS or _ORDINAL.match(t)]
+    return len(numbers) <= 1 and not any(len(t) == 4 and t.isdigit() for t in after)
+
+
 def text_features(
     text: str,
     incomplete: set[str],
