@@ -176,7 +176,8 @@ def test_a_year_not_caught_is_asked_for_alone(make_mind) -> None:  # type: ignor
     # "1352" is no year a caller was born in: the year was misheard, not wrong.
     reply = call.user("March 14, 1352.")
     assert "What year were you born?" in reply and "match" not in reply
-    assert "Have you been taking" in call.user("1952.")
+    # Read as a year, not as 9/18/52: "nineteen fifty two" misheard.
+    assert "Have you been taking" in call.user("9 18 52")
     assert mind.outcome()["identity_confirmed"]
 
 

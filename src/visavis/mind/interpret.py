@@ -98,14 +98,14 @@ def _plausible_birth_year(year: int | None, today: date) -> bool:
 
 
 def date_of_birth(text: str, s: Situation) -> Reading:
-    spoken = parse_date_parts(text, s.today)
     heard_day = s.hint.get("month_day")
-    if spoken is None and heard_day:
-        # The answer to "what year were you born?": the year alone, with the day heard before.
-        year = parse_year(text, s.today)
-        if year is None:
-            return Reading()
-        spoken = SpokenDate(heard_day[0], heard_day[1], year)
+    # The answer to "what year were you born?" is read as a year first, with the day heard
+    # before: "9 18 52" is "nineteen fifty two" misheard, not September 18th.
+    year = parse_year(text, s.today) if heard_day else None
+    if heard_day and year is not None:
+        spoken: SpokenDate | None = SpokenDate(heard_day[0], heard_day[1], year)
+    else:
+        spoken = parse_date_parts(text, s.today)
     if spoken is None:
         return Reading()
     if not _plausible_birth_year(spoken.year, s.today):
