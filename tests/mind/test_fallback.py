@@ -93,6 +93,7 @@ def test_error_mid_stream_at_turn_2_continues_in_the_engine(
     assert out["output_variables"]["confirm_identity"] == {
         "name_confirmed": True,
         "dob_confirmed": True,
+        "phone_confirmed": None,
     }
 
 

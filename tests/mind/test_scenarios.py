@@ -157,7 +157,13 @@ def test_identity_not_confirmed_discloses_nothing(make_mind) -> None:  # type: i
     call = Call(mind)
     call.user("Yes, this is Maria.")
     for _ in range(3):
-        call.user("January 1st, 1960.")
+        reply = call.user("January 1st, 1960.")
+    assert "last four digits of your phone number" in reply
+    assert "doesn't match" in call.user("It's 1234.")
+    # Digits lost on the line are asked for again and are no guess.
+    assert "all four digits" in call.user("Zero one.")
+    call.user("9876.")
+    call.user("5555.")
     out = mind.outcome()
     assert mind.done and not out["identity_confirmed"]
     assert "check_medications" not in out["objectives_completed"]
@@ -189,9 +195,7 @@ def test_asking_for_the_year_reveals_nothing_about_the_day(make_mind) -> None:  
     assert "What year were you born?" in call.user("January 1st.")
     assert "doesn't match" in call.user("1952.")
     call.user("January 1st, 1952.")
-    call.user("January 2nd, 1952.")
-    out = mind.outcome()
-    assert mind.done and not out["identity_confirmed"]
+    assert "phone number" in call.user("January 2nd, 1952.")
 
 
 def test_a_misheard_year_is_no_wrong_guess(make_mind) -> None:  # type: ignore[no-untyped-def]
@@ -209,9 +213,34 @@ def test_a_misheard_year_is_no_wrong_guess(make_mind) -> None:  # type: ignore[n
     mind2 = make_mind(db="other.db")
     call2 = Call(mind2)
     call2.user("Yes, this is Maria.")
-    for _ in range(5):
+    for _ in range(4):
         call2.user("March 14, 1352.")
-    assert mind2.done and not mind2.outcome()["identity_confirmed"]
+    assert "phone number" in call2.user("March 14, 1352.")
+    assert not mind2.done and not mind2.outcome()["identity_confirmed"]
+
+
+def test_the_phone_number_stands_in_for_a_date_never_heard(make_mind) -> None:  # type: ignore[no-untyped-def]
+    # Whisper heard "nineteen forty seven" as 1949, then 1941, from one synthetic voice.
+    mind = make_mind("robert-chen")
+    call = Call(mind)
+    call.user("Yes, this is Robert.")
+    for heard in ("November 2nd, 1949.", "November 2nd, 1941.", "November 2nd, 1941."):
+        reply = call.user(heard)
+    assert "Could you tell me the last four digits of your phone number?" in reply
+    assert "Have you been taking" in call.user("It's 0.1, 0.2")
+    out = mind.outcome()
+    assert out["identity_confirmed"]
+    identity = out["output_variables"]["confirm_identity"]
+    assert identity == {"name_confirmed": True, "dob_confirmed": False, "phone_confirmed": True}
+
+
+def test_a_confirmed_date_asks_for_no_phone_number(make_mind) -> None:  # type: ignore[no-untyped-def]
+    mind = make_mind()
+    call = Call(mind)
+    call.user("Yes, this is Maria.")
+    assert "Have you been taking" in call.user("March 14th, 1952.")
+    identity = mind.outcome()["output_variables"]["confirm_identity"]
+    assert identity == {"name_confirmed": True, "dob_confirmed": True, "phone_confirmed": None}
 
 
 def test_a_medicine_not_caught_is_asked_for_by_purpose(make_mind) -> None:  # type: ignore[no-untyped-def]

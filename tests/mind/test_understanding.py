@@ -12,7 +12,7 @@ from visavis.mind.understanding.dates import (
     parse_year,
 )
 from visavis.mind.understanding.medications import find_medications
-from visavis.mind.understanding.numbers import parse_count
+from visavis.mind.understanding.numbers import parse_count, spoken_digits
 from visavis.mind.understanding.symptoms import analyse
 from visavis.mind.understanding.yesno import Answer, parse_yes_no
 
@@ -221,3 +221,20 @@ def test_a_medicine_named_by_what_it_is_for() -> None:
     # Aisha's two medicines are both for blood sugar: "the blood sugar one" names neither.
     aisha = patients["aisha-patel"].medication_names()
     assert find_medications("I missed the blood sugar one.", aisha) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        # How Whisper tiny.en wrote "zero one zero two" from six synthetic voices.
+        ("It's 0 1 0 2", "0102"),
+        ("0.1, 0.2", "0102"),
+        ("0-1-0-2.", "0102"),
+        ("555 0 1 0 2", "5550102"),
+        ("zero one oh two", "0102"),
+        ("It's, um, nine eight seven six.", "9876"),
+        ("I don't know it.", ""),
+    ],
+)
+def test_spoken_digits(text: str, digits: str) -> None:
+    assert spoken_digits(text) == digits

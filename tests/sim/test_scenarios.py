@@ -58,6 +58,11 @@ def test_unknown_scenario_lists_the_known_ones():
         ("Which medication did you miss?", "which_medication"),
         ("Sorry, I didn't catch the year. What year were you born?", "dob_year"),
         (
+            "Let's try another way. Could you tell me the last four digits of your phone number?",
+            "phone",
+        ),
+        ("Sorry, that doesn't match. Could you say the last four digits again?", "phone"),
+        (
             "Sorry, I didn't catch the name. Was it the one for fluid or heart rate?",
             "medication_purpose",
         ),

@@ -18,6 +18,7 @@ from visavis.turns.fusion import (
     EndOfTurnDetector,
     EndOfTurnModel,
     date_without_year,
+    digits_short,
     expectation_from_prompt,
     prosody_features,
     silence_feature_set,
@@ -94,6 +95,15 @@ def test_a_date_of_birth_without_its_year_is_unfinished() -> None:
         silence_start=1.5, prompt=asked,
     )  # fmt: skip
     assert got["trailing_incomplete"] == 1.0
+
+
+def test_fewer_digits_than_asked_for_are_unfinished() -> None:
+    asked = "Could you tell me the last four digits of your phone number?"
+    for text in ("It's zero one,", "0 1.", "It's 0.1"):
+        assert digits_short(text, asked)
+    for text in ("It's 0 1 0 2", "0102.", "zero one zero two", "I don't know."):
+        assert not digits_short(text, asked)
+    assert not digits_short("It's zero one,", "How many doses did you miss?")
 
 
 def test_text_features_word_classes(model: EndOfTurnModel) -> None:

@@ -18,6 +18,12 @@ PEOPLE: dict[str, tuple[str, str]] = {
     "robert-chen": ("Robert", "November second, nineteen forty seven."),
     "aisha-patel": ("Aisha", "July twenty first, nineteen sixty eight."),
 }
+#: The last four digits of each one's phone number (patients.yaml), said one at a time.
+PHONE_DIGITS = {
+    "maria-lopez": "zero one zero one",
+    "robert-chen": "zero one zero two",
+    "aisha-patel": "zero one zero three",
+}
 BOOKINGS = ("Tuesday morning works for me.", "The first one is good.", "The first one, please.")
 
 
@@ -46,6 +52,7 @@ def base_lines(patient_id: str) -> dict[str, list[str]]:
         "dob": [dob],
         # Asked for the year alone (it was not caught): the year alone.
         "dob_year": [dob.rsplit(", ", 1)[-1].capitalize()],
+        "phone": [f"It's {PHONE_DIGITS[patient_id]}."],
         "medications": ["Yes, I have been taking all of them every day."],
         "symptoms": ["I'm feeling pretty good, thank you."],
         "escalation": ["Okay. Thank you."],

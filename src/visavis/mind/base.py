@@ -13,6 +13,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from visavis.mind.objectives import IDENTITY_PROOFS
 from visavis.runtime.events import BaseEvent
 
 if TYPE_CHECKING:
@@ -96,10 +97,10 @@ def outcome_record(
     escalated: bool,
     escalation_reason: str | None,
     booking: dict[str, Any] | None,
-    identity: list[Any],
+    identity: list[tuple[str | None, Any]],
 ) -> dict[str, Any]:
-    """``Mind.outcome()``'s keys, the same for every core (``identity``: the values of the
-    identity variables; confirmed when there are some and all are True)."""
+    """``Mind.outcome()``'s keys, the same for every core (``identity``: each identity
+    variable's understanding kind, None when unknown, and value; see ``identity_confirmed``)."""
     return {
         "objectives_completed": list(completed),
         "output_variables": copy.deepcopy(values),
@@ -107,8 +108,21 @@ def outcome_record(
         "escalation_reason": escalation_reason,
         "follow_up_booked": booking is not None,
         "booking": copy.deepcopy(booking),
-        "identity_confirmed": bool(identity) and all(v is True for v in identity),
+        "identity_confirmed": identity_confirmed(identity),
     }
+
+
+def identity_confirmed(identity: list[tuple[str | None, Any]]) -> bool:
+    """Confirmed when there are identity variables, every one that is not a proof (the name,
+    or a variable of unknown kind) is True, and at least one proof (date of birth, phone
+    digits) is True when there are any."""
+    required = [v for kind, v in identity if kind not in IDENTITY_PROOFS]
+    proofs = [v for kind, v in identity if kind in IDENTITY_PROOFS]
+    return (
+        bool(identity)
+        and all(v is True for v in required)
+        and (not proofs or any(v is True for v in proofs))
+    )
 
 
 def outcome_value(outcome: Any, key: str) -> Any:

@@ -19,7 +19,7 @@ from visavis.mind.conditions import parse_condition
 from visavis.mind.engine_config import check_phrasing
 from visavis.mind.escalation import escalate_if_needed
 from visavis.mind.interpret import Situation, read, unexplained_caveat
-from visavis.mind.objectives import Objective, ObjectiveSet
+from visavis.mind.objectives import IDENTITY_KINDS, Objective, ObjectiveSet
 from visavis.mind.patients import Patient
 from visavis.mind.persona import Persona, render
 from visavis.mind.progress import restore
@@ -34,12 +34,11 @@ if TYPE_CHECKING:
     from visavis.perception.summary import TurnPerception
 
 FIND_SLOTS = "find_follow_up_slots"
-_IDENTITY_KINDS = ("identity_name", "date_of_birth")
 #: Misheard answers (``Reading.counts`` False) asked again before they count as attempts: a bad
 #: line should not end an identity check that is limited to ``max_clarifications`` guesses.
 MAX_MISHEARD = 2
 #: Answers heard better without the call's vocabulary as the recogniser's context.
-WITHOUT_VOCABULARY = frozenset({"date_of_birth"})
+WITHOUT_VOCABULARY = frozenset({"date_of_birth", "phone_digits"})
 
 
 class ObjectivesMind:
@@ -164,11 +163,10 @@ class ObjectivesMind:
     def outcome(self) -> dict[str, Any]:
         s = self._state
         identity = [
-            v
+            (spec.understand, s.values.get(o.objective_name, {}).get(k))
             for o in self.objectives.data
             for k, spec in o.variables.items()
-            if spec.understand in _IDENTITY_KINDS
-            for v in [s.values.get(o.objective_name, {}).get(k)]
+            if spec.understand in IDENTITY_KINDS
         ]
         return outcome_record(
             s.completed, s.values, s.escalated, s.escalation_reason, s.booking, identity
@@ -317,7 +315,9 @@ class ObjectivesMind:
                 if var in values:
                     continue
                 spec = obj.variables[var]
-                if spec.ask_if and not parse_condition(spec.ask_if).holds(values):
+                if (spec.ask_if and not parse_condition(spec.ask_if).holds(values)) or (
+                    spec.understand == "phone_digits" and not self.patient.phone
+                ):
                     values[var] = None
                     continue
                 s.pending_var, s.attempts, s.misheard, s.hint = var, 0, 0, {}

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from visavis.mind.patients import Patient
 from visavis.mind.understanding.dates import SpokenDate, parse_date_parts, parse_year
 from visavis.mind.understanding.medications import find_medications
-from visavis.mind.understanding.numbers import explicit_dose_count, parse_count
+from visavis.mind.understanding.numbers import explicit_dose_count, parse_count, spoken_digits
 from visavis.mind.understanding.slots import choose_slot
 from visavis.mind.understanding.symptoms import analyse
 from visavis.mind.understanding.text import normalize
@@ -125,6 +125,25 @@ def date_of_birth(text: str, s: Situation) -> Reading:
     return Reading(None, confident=True, clarify="date_of_birth_mismatch")
 
 
+#: How many of a phone number's last digits the caller is asked for.
+PHONE_DIGITS = 4
+
+
+def phone_digits(text: str, s: Situation) -> Reading:
+    """The last digits of the phone number on record: a second way to confirm identity when
+    the date of birth could not be (a recogniser that never hears one caller's year)."""
+    expected = spoken_digits(s.patient.phone)[-PHONE_DIGITS:]
+    heard = spoken_digits(text)
+    if not heard:
+        return Reading()
+    if len(heard) < PHONE_DIGITS:
+        # Some digits were lost, not said wrong: ask again without counting a guess.
+        return Reading(None, confident=True, clarify="phone_digits_again", counts=False)
+    if len(expected) == PHONE_DIGITS and heard.endswith(expected):
+        return Reading(True, confident=True)
+    return Reading(None, confident=True, clarify="phone_digits_mismatch")
+
+
 def adherence(text: str, s: Situation) -> Reading:
     names = s.patient.medication_names()
     mentioned = find_medications(text, names)
@@ -228,6 +247,7 @@ READERS = {
     "yes_no": yes_no,
     "identity_name": identity_name,
     "date_of_birth": date_of_birth,
+    "phone_digits": phone_digits,
     "adherence": adherence,
     "medications": medications,
     "count": count,

@@ -21,6 +21,7 @@ Understanding = Literal[
     "yes_no",
     "identity_name",
     "date_of_birth",
+    "phone_digits",
     "adherence",
     "medications",
     "count",
@@ -28,6 +29,11 @@ Understanding = Literal[
     "slot_choice",
     "open_question",
 ]
+#: Kinds that prove who the caller is once their name is confirmed: any one of them will do
+#: (the phone number's last digits stand in for a date of birth that could not be confirmed).
+IDENTITY_PROOFS = frozenset({"date_of_birth", "phone_digits"})
+#: Kinds whose values decide ``identity_confirmed``.
+IDENTITY_KINDS = frozenset({"identity_name"}) | IDENTITY_PROOFS
 
 
 class VariableSpec(BaseModel):

@@ -15,6 +15,7 @@ from .scenarios import Intent
 _RULES: list[tuple[Intent, tuple[str, ...]]] = [
     ("goodbye", ("goodbye", "good bye", "take care", "bye now")),
     ("clarify", ("didn't catch", "didn't quite catch", "say that again", "yes or no", "ask again")),
+    ("phone", ("phone number", "four digits", "last four")),
     ("dob_year", ("what year", "which year")),
     ("dob", ("date of birth", "birth date", "birthday", "were you born")),
     ("identity", ("speaking with", "am i speaking", "is this", "speak with")),

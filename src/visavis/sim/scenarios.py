@@ -31,6 +31,7 @@ Intent = Literal[
     "identity",
     "dob",
     "dob_year",
+    "phone",
     "medications",
     "which_medication",
     "medication_purpose",

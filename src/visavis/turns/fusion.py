@@ -52,6 +52,7 @@ from visavis.turns.transcript_cues import NUMBER_WORDS as NUMBER_WORDS
 from visavis.turns.transcript_cues import STALL_PHRASES as STALL_PHRASES
 from visavis.turns.transcript_cues import TEXT_FEATURES as TEXT_FEATURES
 from visavis.turns.transcript_cues import date_without_year as date_without_year
+from visavis.turns.transcript_cues import digits_short as digits_short
 from visavis.turns.transcript_cues import expectation_from_prompt as expectation_from_prompt
 from visavis.turns.transcript_cues import text_features as text_features
 
@@ -227,7 +228,7 @@ def silence_feature_set(
     (the shipped model's when ``None``)."""
     model = model or _default_model()
     text_cues = model.text_features(text)
-    if date_without_year(text, prompt):
+    if date_without_year(text, prompt) or digits_short(text, prompt):
         text_cues["trailing_incomplete"] = 1.0
     return {
         "smart_turn_logit": smart_turn_logit(smart_turn_p),

@@ -252,6 +252,26 @@ def date_without_year(text: str, prompt: str) -> bool:
     return len(numbers) <= 1 and not any(len(t) == 4 and t.isdigit() for t in after)
 
 
+#: A question that asks for a number's digits, and how many ("the last four digits").
+_DIGITS_ASKED = re.compile(r"\b(two|three|four|five|six|2|3|4|5|6) digits\b")
+_DIGIT_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_SPOKEN_DIGITS = frozenset(
+    {"zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+)
+
+
+def digits_short(text: str, prompt: str) -> bool:
+    """After a question for N digits, fewer said so far ("It's zero one," in "zero one, [pause]
+    zero two"): the answer is unfinished, however Whisper punctuated it."""
+    asked = _DIGITS_ASKED.search(prompt.lower())
+    if asked is None:
+        return False
+    wanted = _DIGIT_COUNT.get(asked.group(1)) or int(asked.group(1))
+    tokens = _TOKEN.findall(text.lower())
+    said = sum(len(t) if t.isdigit() else t in _SPOKEN_DIGITS for t in tokens)
+    return 0 < said < wanted
+
+
 def text_features(
     text: str,
     incomplete: set[str],

@@ -31,9 +31,16 @@ PROVIDER_OPTIONS = ("timeout_s", "first_token_timeout_s", "retries", "temperatur
 def patient_context(engine: ObjectivesMind) -> str:
     p = engine.patient
     meds = "; ".join(f"{m.name}" for m in p.medications)
+    phone = (
+        f", or if the date cannot be confirmed, the last four digits of their phone number "
+        f"{p.phone}"
+        if p.phone
+        else ""
+    )
     return (
         f"The patient on this call: {p.full_name}, date of birth {p.date_of_birth:%B %d, %Y} "
-        f"(confirm name and date of birth before discussing anything about their health), "
+        f"(confirm name and date of birth{phone} before discussing anything about their "
+        f"health), "
         f"discharged on {p.discharge_date:%B %d, %Y} after {p.diagnosis}. "
         f"Discharge medications: {meds}. Care team: {p.care_team.name}, {p.care_team.phone}."
     )

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from visavis.mind.llm.types import ChatMessage
+from visavis.mind.objectives import IDENTITY_KINDS
 
 if TYPE_CHECKING:
     from visavis.perception.summary import TurnPerception
 
 SUMMARY_MARKER = "You summarise conversations"
-_IDENTITY_KINDS = ("identity_name", "date_of_birth")
 SUMMARY_PROMPT = (
     f"{SUMMARY_MARKER} between a care agent and a patient for the agent's own memory. Write a "
     "short factual summary (at most 120 words) of the earlier summary and the turns given: what "
@@ -238,9 +238,10 @@ def perception_text(perception: TurnPerception | None) -> str | None:
     return " ".join(parts) or None
 
 
-def identity_variables(objectives: Iterable[Any]) -> list[tuple[str, str]]:
-    """(objective, variable) pairs that confirm identity: from the engine's variable specs when
-    given, else every output variable of an objective named like identity."""
+def identity_variables(objectives: Iterable[Any]) -> list[tuple[str, str, str | None]]:
+    """(objective, variable, understanding kind) for the variables that confirm identity: from
+    the engine's variable specs when given, else every output variable of an objective named
+    like identity (kind None: each must be True)."""
     pairs = []
     for o in getattr(objectives, "data", objectives):
         name = o["objective_name"] if isinstance(o, dict) else o.objective_name
@@ -248,8 +249,8 @@ def identity_variables(objectives: Iterable[Any]) -> list[tuple[str, str]]:
         outputs = o.get("output_variables", []) if isinstance(o, dict) else o.output_variables
         for var in outputs:
             spec = specs.get(var)
-            if (spec is not None and spec.understand in _IDENTITY_KINDS) or (
+            if (spec is not None and spec.understand in IDENTITY_KINDS) or (
                 spec is None and "identity" in name
             ):
-                pairs.append((name, var))
+                pairs.append((name, var, spec.understand if spec is not None else None))
     return pairs

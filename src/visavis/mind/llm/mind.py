@@ -234,7 +234,7 @@ class LLMMind(ObjectiveSteps, fb.FallbackSupport):
 
     def outcome(self) -> dict[str, Any]:
         s = self._state
-        identity = [s.values.get(o, {}).get(v) for o, v in self._identity]
+        identity = [(kind, s.values.get(o, {}).get(v)) for o, v, kind in self._identity]
         out = outcome_record(
             s.completed, s.values, s.escalated, s.escalation_reason, s.booking, identity
         )

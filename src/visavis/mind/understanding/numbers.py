@@ -184,3 +184,18 @@ def explicit_dose_count(text: str) -> int | None:
         if num.end < len(ws) and ws[num.end] in ("doses", "dose", "times", "days", "pills"):
             return num.value
     return None
+
+
+#: Words a digit is said as, one at a time ("oh one oh two"); "o" is Whisper's "oh".
+_DIGIT_WORDS = {w: str(n) for w, n in UNITS.items() if n < 10} | {"o": "0"}
+_DIGIT_TOKENS = re.compile(r"\d|[a-z]+")
+
+
+def spoken_digits(text: str) -> str:
+    """The digits said, in order, whether written or spelled out: "It's 0 1, 0 2" and "zero
+    one zero two" are both "0102". Whisper writes digits said one at a time in many ways
+    ("0.1, 0.2", "0-1-0-2", "555 0 1 0 2"); punctuation between them carries no meaning."""
+    return "".join(
+        token if token.isdigit() else _DIGIT_WORDS.get(token, "")
+        for token in _DIGIT_TOKENS.findall(text.lower())
+    )
