@@ -9,7 +9,7 @@ tool calls (finding free slots) do run during ``plan``; writes (bookings, escala
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ from visavis.mind.objectives import IDENTITY_KINDS, Objective, ObjectiveSet
 from visavis.mind.patients import Patient
 from visavis.mind.persona import Persona, render
 from visavis.mind.progress import restore
+from visavis.mind.slot_offers import FIND_SLOTS, offer_slots, slot_words
 from visavis.mind.state import CallState
 from visavis.mind.tools.base import Tool
 from visavis.mind.turn import Turn, question_heard
@@ -33,7 +34,6 @@ from visavis.runtime.events import BaseEvent
 if TYPE_CHECKING:
     from visavis.perception.summary import TurnPerception
 
-FIND_SLOTS = "find_follow_up_slots"
 #: Misheard answers (``Reading.counts`` False) asked again before they count as attempts: a bad
 #: line should not end an identity check that is limited to ``max_clarifications`` guesses.
 MAX_MISHEARD = 2
@@ -274,7 +274,7 @@ class ObjectivesMind:
                 question=" ".join(s.question),
                 missing=spoken_list(s.hint.get("missing", [])),
                 purposes=spoken_list(s.hint.get("purposes", []), "or"),
-                **self._slot_words(s),
+                **slot_words(s),
             )
             return
         values = s.values[obj.objective_name]
@@ -377,29 +377,9 @@ class ObjectivesMind:
         turn.act("call_completed")
 
     def _offer_slots(self, turn: Turn, ask: str, exclude: list[int]) -> bool:
-        """Offer two free slots on different days; False when there are none."""
-        s = turn.state
-        args = {"after": datetime.combine(self.today, time(23, 59)).isoformat(), "limit": 50}
-        result = self.tools[FIND_SLOTS].run(args)
-        turn.act("tool", name=FIND_SLOTS, arguments=args, result=result)
-        free = [x for x in result["slots"] if x["slot_id"] not in exclude]
-        if not free:
-            turn.say(self.persona.phrasing.booking_none)
-            return False
-        first = free[0]
-        day = first["start"][:10]
-        second = next((x for x in free if x["start"][:10] != day), free[1:2] or None)
-        second = second[0] if isinstance(second, list) else second
-        s.hint = {
-            "offered": [x for x in (first, second) if x],
-            "free": [x for x in free if x not in (first, second)],
-        }
-        s.question = render(self.persona.questions[ask], {**turn.context, **self._slot_words(s)})
-        turn.say(s.question)
-        return True
-
-    @staticmethod
-    def _slot_words(s: CallState) -> dict[str, str]:
-        offered = s.hint.get("offered", [])
-        labels_ = [o["label"] for o in offered] + ["", ""]
-        return {"slot_1": labels_[0], "slot_2": labels_[1] or labels_[0]}
+        """Offer two free slots on different days; False (said so) when there are none."""
+        question = self.persona.questions[ask]
+        if offer_slots(turn, self.tools[FIND_SLOTS], question, self.today, exclude):
+            return True
+        turn.say(self.persona.phrasing.booking_none)
+        return False
