@@ -161,6 +161,11 @@ def test_expectation_from_prompt() -> None:
     assert expectation_from_prompt("Did you take it? Just checking.") == 1.0
     assert expectation_from_prompt("Did you sleep? Tell me about last night.") == -1.0
     assert expectation_from_prompt("Tell me about last night.") == -1.0
+    # Questions back to back are as open as the most open of them.
+    symptoms = "How have you been feeling since you got home? Any new or worsening symptoms?"
+    assert expectation_from_prompt(symptoms) == -1.0
+    assert expectation_from_prompt("Did you take it? And did you eat?") == 1.0
+    assert expectation_from_prompt("How are you? Good. Did you weigh yourself?") == 1.0
     # Unknown or no question: neutral.
     for prompt in ("", "   ", "...", "Okay.", "Right, thank you."):
         assert expectation_from_prompt(prompt) == 0.0

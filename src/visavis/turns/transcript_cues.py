@@ -178,12 +178,27 @@ EXPECTATION_CUES: dict[str, Any] = {
 
 def expectation_from_prompt(prompt: str, cues: Mapping[str, Any] = EXPECTATION_CUES) -> float:
     """(e) What the agent's last question ``prompt`` asks for, in [-1, 1]: + a short answer
-    (yes/no, one fact), - a list or a story, 0 when unknown or empty (see ``EXPECTATION_CUES``)."""
+    (yes/no, one fact), - a list or a story, 0 when unknown or empty (see ``EXPECTATION_CUES``).
+    Questions asked back to back count as one, as open as the most open of them: "How have you
+    been feeling? Any new symptoms?" invites a description, not a yes or no."""
     sentences = [s.strip() for s in _SENTENCE.findall(prompt or "") if _WORD.search(s.lower())]
     if not sentences:
         return 0.0
     asks = [i for i, s in enumerate(sentences) if s.endswith("?")]
-    tail = sentences[asks[-1] if asks else -1 :]  # the last question and what follows it
+    if not asks:
+        return _expectation(sentences[-1:], cues)
+    first = asks[-1]
+    while first - 1 in asks:
+        first -= 1
+    # The last question with what follows it, and each question right before it.
+    return min(
+        _expectation(sentences[i:] if i == asks[-1] else sentences[i : i + 1], cues)
+        for i in range(first, asks[-1] + 1)
+    )
+
+
+def _expectation(tail: list[str], cues: Mapping[str, Any]) -> float:
+    """The expectation of one question (``tail[0]``) and any statements after it."""
     words = _WORD.findall(tail[0].lower())
     value = cues["values"]
     padded = f" {' '.join(_WORD.findall(' '.join(tail).lower()))} "
