@@ -179,8 +179,8 @@ EXPECTATION_CUES: dict[str, Any] = {
 def expectation_from_prompt(prompt: str, cues: Mapping[str, Any] = EXPECTATION_CUES) -> float:
     """(e) What the agent's last question ``prompt`` asks for, in [-1, 1]: + a short answer
     (yes/no, one fact), - a list or a story, 0 when unknown or empty (see ``EXPECTATION_CUES``).
-    Questions asked back to back count as one, as open as the most open of them: "How have you
-    been feeling? Any new symptoms?" invites a description, not a yes or no."""
+    Questions asked back to back count as one, as open as the most open of them that is known:
+    "How have you been feeling? Any new symptoms?" invites a description, not a yes or no."""
     sentences = [s.strip() for s in _SENTENCE.findall(prompt or "") if _WORD.search(s.lower())]
     if not sentences:
         return 0.0
@@ -190,11 +190,14 @@ def expectation_from_prompt(prompt: str, cues: Mapping[str, Any] = EXPECTATION_C
     first = asks[-1]
     while first - 1 in asks:
         first -= 1
-    # The last question with what follows it, and each question right before it.
-    return min(
-        _expectation(sentences[i:] if i == asks[-1] else sentences[i : i + 1], cues)
+    # The last question with what follows it, and each question right before it; one whose
+    # kind is unknown (0) makes the others no more open.
+    known = [
+        value
         for i in range(first, asks[-1] + 1)
-    )
+        if (value := _expectation(sentences[i:] if i == asks[-1] else sentences[i : i + 1], cues))
+    ]
+    return min(known, default=0.0)
 
 
 def _expectation(tail: list[str], cues: Mapping[str, Any]) -> float:
