@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from visavis.mind.base import CommitResult, Mind, ReplyPlan
-from visavis.mind.guardrails import GuardrailHit, Guardrails, redact
+from visavis.mind.guardrails import GuardrailHit, Guardrails
 from visavis.mind.guardrails.checks import MEDICAL
+from visavis.mind.guardrails.replies import guard_sentences, triggered
 from visavis.mind.knowledge import KnowledgeBase
 from visavis.mind.knowledge.answer import answer_question, looks_like_question
 from visavis.mind.memory import Recollection
@@ -313,7 +314,7 @@ class GroundedMind:
         g = self.grounding
         assert g.guardrails is not None
         reply = g.guardrails.safe_reply(hit)
-        events: list[BaseEvent] = [_triggered(hit, reply)]
+        events: list[BaseEvent] = [triggered(hit, reply)]
         if follow_up or hit.kind == MEDICAL:
             asked = (follow_up or user_text).strip()
             events.append(FollowUpItem(text=asked, reason=f"guardrail: {hit.reason}"))
@@ -335,27 +336,7 @@ class GroundedMind:
         return wrapped
 
     def _checked(self, sentences: list[str], events: list[BaseEvent]) -> list[str]:
-        g = self.grounding
-        if g.guardrails is None:
-            return list(sentences)
-        out: list[str] = []
-        for sentence in sentences:
-            hits = g.guardrails.check_output(sentence)
-            if not hits:
-                out.append(sentence)
-                continue
-            reply = g.guardrails.safe_reply(hits[0])
-            events.append(_triggered(hits[0], reply))
-            if reply not in out:
-                out.append(reply)
-        if g.judge is not None and out and not events:
-            # One judgement for the whole reply, not one per sentence.
-            judged = g.judge.check(" ".join(out), "output")
-            if judged:
-                reply = g.guardrails.safe_reply(judged[0])
-                events.append(_triggered(judged[0], reply))
-                return [reply]
-        return out
+        return guard_sentences(self.grounding.guardrails, self.grounding.judge, sentences, events)
 
     def _checked_followups(self, result: CommitResult) -> list[str]:
         events: list[BaseEvent] = []
@@ -383,17 +364,6 @@ def _plan(
         user_text=user_text,
         state=_LayerState(inner, events),
         vocabulary=vocabulary,
-    )
-
-
-def _triggered(hit: GuardrailHit, reply: str) -> GuardrailTriggered:
-    return GuardrailTriggered(
-        guardrail_name=hit.guardrail,
-        kind=hit.kind,
-        direction=hit.direction,
-        reason=hit.reason,
-        evidence=redact(hit.evidence),
-        safe_reply=reply,
     )
 
 
