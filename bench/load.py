@@ -89,6 +89,11 @@ def score_dict(score: StreamScore) -> dict[str, float]:
     }
 
 
+def callers_cpu() -> float:
+    """This process's CPU (the callers), without the server it started."""
+    return cpu_seconds(os.getpid(), descendants=False)
+
+
 async def sample_rss(pid: int, seconds: float, every: float = 1.0) -> list[float]:
     """The server's RSS every ``every`` seconds for ``seconds``."""
     out: list[float] = []
@@ -115,10 +120,10 @@ async def ramp(server: Server, media: Media, args: argparse.Namespace) -> dict[s
                 callers.append(caller)
                 await asyncio.sleep(args.warmup_seconds)
                 turns0 = [dict(c.utterances) for c in callers]
-                t0, cpu0, own0 = time.monotonic(), cpu_seconds(server.pid), cpu_seconds(os.getpid())
+                t0, cpu0, own0 = time.monotonic(), cpu_seconds(server.pid), callers_cpu()
                 busy0 = machine_busy_seconds()
                 rss = await sample_rss(server.pid, args.step_seconds)
-                t1, cpu1, own1 = time.monotonic(), cpu_seconds(server.pid), cpu_seconds(os.getpid())
+                t1, cpu1, own1 = time.monotonic(), cpu_seconds(server.pid), callers_cpu()
                 busy1 = machine_busy_seconds()
                 scores = [c.scores(t0, t1) for c in callers]
                 states = [await c.status() for c in callers]

@@ -74,9 +74,11 @@ def ramp_lines(r: dict[str, Any]) -> list[str]:
         marginal += (
             f" At the first failing step ({failed['calls']} calls) the whole machine used "
             f"{total * 100:.0f}% of its {cores * 100}%, the server "
-            f"{failed['server_cores'] * 100:.0f}%: with CPU to spare, the limit is the "
-            "server process's latency (one event loop and one GIL for every call's audio, "
-            "video and speech work) rather than the cores."
+            f"{failed['server_cores'] * 100:.0f}%: with CPU to spare on average, the limit is "
+            "latency rather than the cores. Every call's audio, speech, perception and media "
+            "share one event loop and one GIL (only the avatar is drawn in a process of its "
+            "own), and while one call's Whisper or Piper burst takes both cores the other "
+            "call's 20 ms audio packets wait (the server logs each call's stalls as it ends)."
         )
     seen = 0
     for s in steps:
@@ -91,8 +93,11 @@ def ramp_lines(r: dict[str, Any]) -> list[str]:
     lines += [
         "",
         f"CPU is a share of one core (the machine has {r['machine'].split(', ')[1]}), from the "
-        "process's user + system time over the step. The server's idle RSS with the engines "
-        f"loaded was {idle:.0f} MB; the RSS column is the mean over the step.{marginal} The "
+        "user + system time over the step of the server process and its children (the fork "
+        "server and each call's avatar render process). The server's idle RSS with the engines "
+        f"loaded was {idle:.0f} MB; the RSS column is the mean over the step, summed over the "
+        "same processes (an upper bound: forked children share pages with the fork server)."
+        f"{marginal} The "
         "callers (aiortc peers in the bench process: Opus and VP8 encoding of the microphone and "
         "camera, decoding of the agent's audio and 512 px avatar) share the same two cores, so "
         'a dedicated server would hold somewhat more. "Other jobs" is what the rest of the '
@@ -127,7 +132,8 @@ def long_lines(r: dict[str, Any]) -> list[str]:
         "",
         "| figure | value |",
         "|---|---|",
-        f"| server RSS: idle, just dialled, at the end | {r['idle_rss_mb']:.0f} MB, "
+        "| server RSS (with its child processes): idle, just dialled, at the end | "
+        f"{r['idle_rss_mb']:.0f} MB, "
         f"{first:.0f} MB, {end:.0f} MB |",
         f"| **RSS slope** | **{t['slope']:+.3f} MB/min** (95% interval {t['low']:+.3f} to "
         f"{t['high']:+.3f}; R² {t['r2']:.2f}): {verdict} |",
@@ -141,7 +147,7 @@ def long_lines(r: dict[str, Any]) -> list[str]:
         ),
         f"| the same over an hour | {t['slope'] * 60:+.1f} MB (95% up to "
         f"{t['high'] * 60:+.1f} MB) |",
-        f"| server CPU over the call; all processes on the machine | "
+        f"| server CPU (with its child processes) over the call; all processes on the machine | "
         f"{r['server_cores'] * 100:.0f}% of a core; {r.get('machine_cores', 0.0) * 100:.0f}% |",
         f"| audio underrun: median minute, worst minute | {median(audio):.2%}, {max(audio):.2%} |",
         f"| video drop: median minute, worst minute | {median(video):.2%}, {max(video):.2%} |",

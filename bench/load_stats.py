@@ -161,34 +161,58 @@ def _t975(dof: int) -> float:
 # --- process readings -------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, all its threads, in seconds."""
-    try:
-        import psutil
-
-        times = psutil.Process(pid).cpu_times()
-        return float(times.user + times.system)
-    except ImportError:
-        pass
+def _stat(pid: int) -> list[str]:
     with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
         # The command name (field 2) may contain spaces: split after its closing parenthesis.
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return fh.read().rsplit(")", 1)[1].split()
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its live descendants: the server, its fork server and the avatar render
+    processes forked from it (``visavis.face.render_process``)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parents[int(entry)] = int(_stat(int(entry))[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+    tree, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def cpu_seconds(pid: int, descendants: bool = True) -> float:
+    """User + system CPU time of a process (and its descendants), every thread, in seconds;
+    descendants that have exited count through their parent's waited-for children's times."""
+    total = 0
+    for member in process_tree(pid) if descendants else [pid]:
+        try:
+            fields = _stat(member)
+        except OSError:
+            continue
+        # utime, stime (and with descendants cutime, cstime)
+        total += sum(int(x) for x in fields[11 : 15 if descendants else 13])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
-    """Resident set size of a process in MB."""
-    try:
-        import psutil
-
-        return float(psutil.Process(pid).memory_info().rss) / 2**20
-    except ImportError:
-        pass
-    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    """Resident set size of a process and its descendants in MB (an upper bound: forked
+    children share their parent's pages until they write them, and each counts them)."""
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            with open(f"/proc/{member}/status", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) / 1024.0
+        except OSError:
+            continue
+    if not total:
+        raise RuntimeError(f"no VmRSS for process {pid}")
+    return total
 
 
 def machine_busy_seconds() -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from bench.load_stats import (
     cpu_seconds,
     fit_slope,
     machine_busy_seconds,
+    process_tree,
     rss_mb,
     score_stream,
     unwrap,
@@ -127,6 +129,28 @@ def test_process_readings_are_sane() -> None:
     assert 10.0 < rss_mb(os.getpid()) < 100_000
     assert cpu_seconds(os.getpid()) > 0.0
     assert machine_busy_seconds() > 0.0
+
+
+def test_readings_cover_a_process_and_its_children() -> None:
+    import os
+
+    # A child that burns ~0.3 s of CPU, then waits: the server's render processes, in small.
+    code = (
+        "import time\nt = time.process_time()\n"
+        "while time.process_time() - t < 0.3: pass\ntime.sleep(30)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 10
+        while cpu_seconds(os.getpid()) - cpu_seconds(os.getpid(), descendants=False) < 0.25:
+            assert time.monotonic() < deadline, "the child's CPU never showed"
+            time.sleep(0.05)
+        assert child.pid in process_tree(os.getpid())
+        assert rss_mb(os.getpid()) > rss_mb(child.pid) > 1.0
+    finally:
+        child.kill()
+        child.wait()
+    assert child.pid not in process_tree(os.getpid())
 
 
 def _step(n: int, passed: bool, underrun: float) -> dict[str, object]:

@@ -7,6 +7,8 @@ so media goes through the host's own network stack (host candidates) and never l
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 from collections.abc import AsyncIterator
 from fractions import Fraction
@@ -22,11 +24,11 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from visavis.runtime.events import UserStartedSpeaking
 from visavis.runtime.media import AudioChunk, rms, write_audio
+from visavis.transport.avatar_video import AvatarVideoTrack
 from visavis.transport.webrtc import (
     AUDIO_FRAME_SAMPLES,
     RTC_AUDIO_RATE,
     AgentAudioTrack,
-    AvatarVideoTrack,
     WebRTCAudioSource,
 )
 
@@ -172,6 +174,36 @@ async def test_avatar_video_arrives_at_25_fps_with_the_right_size(peers):
 
 
 # --- the pieces on their own (no connection) -------------------------------------------------
+async def test_avatar_track_sends_a_slightly_late_frame_and_skips_past_two_frames():
+    clock = {"t": 0.0}
+    drawn: list[float] = []
+    track = AvatarVideoTrack(now=lambda: clock["t"], size=32, fps=25, render_process=False)
+    track._draw(0.0)  # load the avatar first: the timing below is the track's, not loading's
+    draw = track._draw
+    track._draw = lambda t: (drawn.append(t), draw(t))[1]  # type: ignore[method-assign]
+    first = await track.recv()
+    time.sleep(0.1)  # noqa: ASYNC251 (a busy loop: the next frame is 60 ms late)
+    clock["t"] = 0.1
+    second = await track.recv()
+    assert track.frames_skipped == 0 and second.pts - first.pts == 3600  # sent, not skipped
+    assert drawn[1] == pytest.approx(0.04, abs=0.01)  # drawn for its own time, not for now
+    time.sleep(0.25)  # noqa: ASYNC251 (now ~6 frames behind: skip to real time)
+    third = await track.recv()
+    assert track.frames_skipped >= 4 and third.pts - second.pts >= 5 * 3600
+    track.stop()
+
+
+async def test_avatar_track_draws_in_process_when_its_render_process_dies():
+    track = AvatarVideoTrack(now=lambda: 0.0, size=64, fps=25)
+    first = track._draw(0.0)  # starts the child
+    assert track._process is not None and track._process.pid is not None
+    os.kill(track._process.pid, signal.SIGKILL)
+    second = track._draw(0.04)  # the child is gone: a warning, and the frame drawn here
+    assert not track.render_process and track._process is None
+    for frame in (first, second):
+        assert (frame.width, frame.height, frame.format.name) == (64, 64, "yuv420p")
+        assert frame.to_ndarray(format="rgb24").std() > 10
+    track.stop()
 
 
 async def test_agent_track_sends_paced_silence_when_idle_and_bounds_its_queue():
@@ -194,6 +226,21 @@ async def test_agent_track_sends_paced_silence_when_idle_and_bounds_its_queue():
     track.stop()
     with pytest.raises(MediaStreamError):
         await track.recv()
+
+
+async def test_agent_track_counts_a_stalled_sender_and_resumes_without_a_burst():
+    track = AgentAudioTrack()
+    await track.recv()
+    await track.recv()
+    time.sleep(0.35)  # noqa: ASYNC251 (the point: the event loop blocked, ~17 frames missed)
+    started = time.monotonic()
+    late = await track.recv()
+    assert time.monotonic() - started < 0.01  # sent at once, not waited for
+    assert track.stalls == 1 and 0.25 < track.stalled_seconds < 0.5
+    await track.recv()  # ... then paced again from now, not sent in a catch-up burst
+    assert time.monotonic() - started >= 0.015
+    assert late.pts == 2 * AUDIO_FRAME_SAMPLES  # timestamps stay contiguous
+    track.stop()
 
 
 async def test_agent_track_resamples_and_plays_a_short_tail():

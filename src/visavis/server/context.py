@@ -89,7 +89,11 @@ class EngineProvider:
             async with self._lock:
                 if self._engines is None:
                     from visavis.engines import load_engines
+                    from visavis.face import render_process
 
+                    # The avatar's render processes fork from this server: start it (and its
+                    # imports) beside the engines rather than at the first call.
+                    render_process.warm()
                     # Loading takes seconds of CPU: keep the loop (and other calls) responsive.
                     self._engines = await asyncio.to_thread(load_engines, deterministic=False)
         return self._engines

@@ -46,8 +46,9 @@ from visavis.runtime.timeline import Timeline
 from visavis.server.events import EventHub
 from visavis.server.registry import ConversationRecord, ConversationRegistry
 from visavis.server.setup import CallSetup, builtin_avatar
+from visavis.transport.avatar_video import AvatarVideoTrack
 from visavis.transport.camera import WebRTCVideoSource
-from visavis.transport.webrtc import AgentAudioTrack, AvatarVideoTrack, WebRTCAudioSource
+from visavis.transport.webrtc import AgentAudioTrack, WebRTCAudioSource
 
 log = logging.getLogger(__name__)
 
@@ -396,4 +397,19 @@ class LiveCall:
         self.agent_audio.stop()
         if self.video is not None:
             self.video.stop()
+        self._log_media_health()
         await self.pc.close()
+
+    def _log_media_health(self) -> None:
+        """How well the server kept up with the call's media (a loaded server shows here first)."""
+        audio = self.agent_audio
+        video = self.video
+        log.info(
+            "conversation %s: agent audio stalled %d times (%.2f s); avatar frames sent %d, "
+            "skipped %d",
+            self.id,
+            audio.stalls,
+            audio.stalled_seconds,
+            video.frames_sent if video else 0,
+            video.frames_skipped if video else 0,
+        )

@@ -7,29 +7,23 @@ Three pieces, each usable on its own with an ``RTCPeerConnection``:
   counts, so timing survives network jitter and the loop never sees wall time.
 - ``AgentAudioTrack`` is the loop's ``AudioSink`` and a local audio track: frames written by the
   playout queue up and leave as paced 20 ms Opus-ready frames; ``clear()`` cuts them at once.
-- ``AvatarVideoTrack`` renders the animated face at a fixed rate on a worker thread, driven by the
-  conversation's timeline events, so drawing never stalls the event loop (and with it the audio).
+- ``AvatarVideoTrack`` (``transport/avatar_video.py``) sends the animated face.
 
-Everything here is called on the event loop thread, except the drawing inside
-``AvatarVideoTrack``, which is guarded by its own lock.
+Everything here is called on the event loop thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from visavis.face import DEFAULT_AVATAR, Animator, Renderer, make_renderer
-from visavis.runtime.events import BaseEvent
 from visavis.runtime.media import SPEECH_RATE, AudioChunk, StreamResampler, to_mono_float
 
 #: WebRTC audio runs at 48 kHz (Opus); agent audio is converted to it once, on write.
@@ -38,9 +32,6 @@ RTC_AUDIO_RATE = 48000
 AUDIO_FRAME_SECONDS = 0.02
 AUDIO_FRAME_SAMPLES = int(RTC_AUDIO_RATE * AUDIO_FRAME_SECONDS)
 AUDIO_TIME_BASE = Fraction(1, RTC_AUDIO_RATE)
-#: RTP video timestamps tick at 90 kHz whatever the frame rate.
-VIDEO_CLOCK_RATE = 90000
-VIDEO_TIME_BASE = Fraction(1, VIDEO_CLOCK_RATE)
 #: Past this much lateness a paced track re-anchors its schedule instead of bursting to catch up.
 MAX_LATE_SECONDS = 0.2
 #: After this long without a write the agent has paused; the resampler's held-back tail is sent.
@@ -222,6 +213,10 @@ class AgentAudioTrack(MediaStreamTrack):
         self._last_write = -float("inf")
         self._start: float | None = None
         self._pts = 0
+        #: Times the sender fell more than ``MAX_LATE_SECONDS`` behind and the schedule restarted
+        #: (what a busy event loop costs the caller: a gap in the agent's voice), and their total.
+        self.stalls = 0
+        self.stalled_seconds = 0.0
 
     @property
     def buffered_seconds(self) -> float:
@@ -264,6 +259,8 @@ class AgentAudioTrack(MediaStreamTrack):
             if wait < -MAX_LATE_SECONDS:
                 # The sender stalled (a busy loop); resume the schedule from now without a burst.
                 self._start = now - self._pts / RTC_AUDIO_RATE
+                self.stalls += 1
+                self.stalled_seconds -= wait
             elif wait > 0:
                 await asyncio.sleep(wait)
         samples = self._take(time.monotonic())
@@ -294,88 +291,3 @@ class AgentAudioTrack(MediaStreamTrack):
             self._underrun = True  # ran dry: wait for a fresh prebuffer before speaking again
             out = np.concatenate([out, np.zeros(n - len(out), dtype=np.float32)])
         return out
-
-
-class AvatarVideoTrack(MediaStreamTrack):
-    """The agent's face as an aiortc video track, ``fps`` frames a second, ``size`` square.
-
-    Subscribe ``on_event`` to the conversation's timeline; each frame shows
-    ``animator.params_at(now())`` with ``now`` the conversation clock, so lips follow the
-    playout's ``SentencePlayback`` stamps. Drawing (about 5 ms a frame) runs on a dedicated
-    thread; when it falls behind, frames are skipped rather than delivered late, and pts jump
-    accordingly so the far side keeps real time.
-    """
-
-    kind = "video"
-
-    def __init__(
-        self,
-        now: Callable[[], float],
-        avatar: str = DEFAULT_AVATAR,
-        size: int = 512,
-        fps: int = 25,
-        seed: int = 0,
-        animator: Animator | None = None,
-    ) -> None:
-        super().__init__()
-        self.now = now
-        self.avatar = avatar
-        self.size = size - size % 2  # VP8 and H.264 encode yuv420p, which needs even sides
-        self.fps = fps
-        self.animator = animator or Animator(seed=seed)
-        self.frames_sent = 0
-        self.frames_skipped = 0
-        # on_event runs on the loop and params_at on the render thread; the Animator is not
-        # thread-safe, so both go through this lock (held for well under a millisecond).
-        self._lock = threading.Lock()
-        # One thread: the renderer is stateful and params_at wants increasing times in order.
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="avatar-render")
-        self._renderer: Renderer | None = None
-        self._start: float | None = None
-        self._index = 0
-
-    def on_event(self, event: BaseEvent) -> None:
-        """Timeline subscriber: feed one event (in timeline order) to the animator."""
-        with self._lock:
-            self.animator.on_event(event)
-
-    async def recv(self) -> av.VideoFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        now = time.monotonic()
-        if self._start is None:
-            self._start = now
-        else:
-            self._index += 1
-            due = self._start + self._index / self.fps
-            late = now - due
-            if late > 1.0 / self.fps:
-                skip = int(late * self.fps)
-                self._index += skip
-                self.frames_skipped += skip
-            elif late < 0:
-                await asyncio.sleep(-late)
-        t = self.now()
-        loop = asyncio.get_running_loop()
-        try:
-            frame = await loop.run_in_executor(self._executor, self._draw, t)
-        except RuntimeError as exc:  # the executor was shut down by stop() meanwhile
-            raise MediaStreamError from exc
-        frame.pts = self._index * VIDEO_CLOCK_RATE // self.fps
-        frame.time_base = VIDEO_TIME_BASE
-        self.frames_sent += 1
-        return frame
-
-    def _draw(self, t: float) -> av.VideoFrame:
-        if self._renderer is None:
-            # Built on the render thread: loading an avatar must not block the event loop.
-            self._renderer = make_renderer(self.avatar, self.size)
-        with self._lock:
-            params = self.animator.params_at(t)
-        rgb = self._renderer.render(params)
-        # Convert here too: the rgb -> yuv420p step is the encoder's input and costs a few ms.
-        return av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
-
-    def stop(self) -> None:
-        super().stop()
-        self._executor.shutdown(wait=False, cancel_futures=True)
