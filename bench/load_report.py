@@ -74,11 +74,13 @@ def ramp_lines(r: dict[str, Any]) -> list[str]:
         marginal += (
             f" At the first failing step ({failed['calls']} calls) the whole machine used "
             f"{total * 100:.0f}% of its {cores * 100}%, the server "
-            f"{failed['server_cores'] * 100:.0f}%: with CPU to spare on average, the limit is "
-            "latency rather than the cores. Every call's audio, speech, perception and media "
-            "share one event loop and one GIL (only the avatar is drawn in a process of its "
-            "own), and while one call's Whisper or Piper burst takes both cores the other "
-            "call's 20 ms audio packets wait (the server logs each call's stalls as it ends)."
+            f"{failed['server_cores'] * 100:.0f}%. Those are averages: a transcription or a "
+            "sentence takes both cores for a few hundred milliseconds, and near saturation "
+            "such bursts leave the calls' media nothing. The models' own thread pools run at a "
+            "lower priority (`VISAVIS_NATIVE_NICENESS`: without it two calls did not hold), but "
+            "the Python side of every call shares one event loop and one GIL (only the avatar "
+            "is drawn in a process of its own); the server logs each call's audio stalls and "
+            "skipped frames as it ends."
         )
     seen = 0
     for s in steps:

@@ -20,6 +20,7 @@ from sqlalchemy.pool import StaticPool
 
 from visavis.engines import Engines
 from visavis.runtime.events import BaseEvent, PerceptionAnalysis, Utterance
+from visavis.runtime.priority import keep_native_threads_yielding
 from visavis.server.auth import (
     JOIN_TOKEN_HEADER,
     JOIN_TOKEN_PARAM,
@@ -83,6 +84,7 @@ class EngineProvider:
     def __init__(self, engines: Engines | None) -> None:
         self._engines = engines
         self._lock = asyncio.Lock()
+        self._priority: asyncio.Task[None] | None = None
 
     async def get(self) -> Engines:
         if self._engines is None:
@@ -96,6 +98,10 @@ class EngineProvider:
                     render_process.warm()
                     # Loading takes seconds of CPU: keep the loop (and other calls) responsive.
                     self._engines = await asyncio.to_thread(load_engines, deterministic=False)
+                    # From now on the models' own thread pools yield the CPU to calls' media.
+                    self._priority = asyncio.create_task(
+                        keep_native_threads_yielding(), name="native-thread-priority"
+                    )
         return self._engines
 
 

@@ -41,9 +41,10 @@ class AvatarVideoTrack(MediaStreamTrack):
     ``animator.params_at(now())`` with ``now`` the conversation clock, so lips follow the
     playout's ``SentencePlayback`` stamps. Drawing (about 6 ms a frame) runs in a child process
     (``face/render_process.py``; ``render_process=False`` draws on the track's own thread, as it
-    also does if the child fails), driven from a dedicated thread. A frame a little late (up to
-    ``MAX_LATE_FRAMES`` intervals) is drawn for its own time and sent; when the track falls
-    further behind, frames are skipped and pts jump so the far side keeps real time.
+    also does if the child fails), driven from a dedicated thread, one frame ahead of the one
+    being sent. A frame a little late (up to ``MAX_LATE_FRAMES`` intervals) is still drawn for
+    its own time and sent; when the track falls further behind, frames are skipped and pts jump
+    so the far side keeps real time.
     """
 
     kind = "video"
@@ -77,6 +78,7 @@ class AvatarVideoTrack(MediaStreamTrack):
         self._renderer: Renderer | None = None
         self._start: float | None = None
         self._index = 0
+        self._pending: tuple[int, asyncio.Future[av.VideoFrame]] | None = None
 
     def on_event(self, event: BaseEvent) -> None:
         """Timeline subscriber: feed one event (in timeline order) to the animator."""
@@ -87,32 +89,49 @@ class AvatarVideoTrack(MediaStreamTrack):
         if self.readyState != "live":
             raise MediaStreamError
         now = time.monotonic()
-        late = 0.0
         if self._start is None:
             self._start = now
         else:
             self._index += 1
-            due = self._start + self._index / self.fps
-            late = now - due
-            if late > MAX_LATE_FRAMES / self.fps:
-                skip = int(late * self.fps)
-                self._index += skip
-                self.frames_skipped += skip
-                late -= skip / self.fps
-            elif late < 0:
-                await asyncio.sleep(-late)
+        due = self._start + self._index / self.fps
+        if now - due > MAX_LATE_FRAMES / self.fps:
+            skip = int((now - due) * self.fps)
+            self._index += skip
+            self.frames_skipped += skip
+            due += skip / self.fps
         # The face as it is at the frame's own time: a frame sent a little late still matches
         # its timestamp (and so the voice), and the receiver's jitter buffer absorbs the delay.
-        t = self.now() - max(late, 0.0)
-        loop = asyncio.get_running_loop()
-        try:
-            frame = await loop.run_in_executor(self._executor, self._draw, t)
-        except RuntimeError as exc:  # the executor was shut down by stop() meanwhile
-            raise MediaStreamError from exc
+        t = self.now() + (due - now)
+        frame = await self._frame(self._index, t)
+        wait = due - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
         frame.pts = self._index * VIDEO_CLOCK_RATE // self.fps
         frame.time_base = VIDEO_TIME_BASE
         self.frames_sent += 1
+        # Draw the next frame now, while this one is encoded and sent: a draw slowed by a busy
+        # machine then costs its slack, not the frame's deadline.
+        self._prefetch(self._index + 1, t + 1.0 / self.fps)
         return frame
+
+    async def _frame(self, index: int, t: float) -> av.VideoFrame:
+        """Frame ``index`` (drawn for ``t``): the one drawn ahead if it is that one, else now."""
+        pending, self._pending = self._pending, None
+        try:
+            if pending is not None and pending[0] == index:
+                return await pending[1]
+            return await asyncio.get_running_loop().run_in_executor(self._executor, self._draw, t)
+        except RuntimeError as exc:  # the executor was shut down by stop() meanwhile
+            raise MediaStreamError from exc
+
+    def _prefetch(self, index: int, t: float) -> None:
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self._executor, self._draw, t)
+        except RuntimeError:
+            return  # stopped meanwhile
+        # A frame drawn ahead and never sent (a skip, a stop) must not warn as unretrieved.
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._pending = (index, future)
 
     def _draw(self, t: float) -> av.VideoFrame:
         with self._lock:
