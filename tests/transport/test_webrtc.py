@@ -190,6 +190,7 @@ async def test_avatar_track_sends_a_slightly_late_frame_and_skips_past_two_frame
     time.sleep(0.25)  # noqa: ASYNC251 (now ~6 frames behind: skip to real time)
     third = await track.recv()
     assert track.frames_skipped >= 4 and third.pts - second.pts >= 5 * 3600
+    assert track.health() == f"avatar frames sent 3, skipped {track.frames_skipped}"
     track.stop()
 
 
@@ -237,6 +238,7 @@ async def test_agent_track_counts_a_stalled_sender_and_resumes_without_a_burst()
     late = await track.recv()
     assert time.monotonic() - started < 0.01  # sent at once, not waited for
     assert track.stalls == 1 and 0.25 < track.stalled_seconds < 0.5
+    assert track.health().startswith("agent audio stalled 1 times (0.")
     await track.recv()  # ... then paced again from now, not sent in a catch-up burst
     assert time.monotonic() - started >= 0.015
     assert late.pts == 2 * AUDIO_FRAME_SAMPLES  # timestamps stay contiguous

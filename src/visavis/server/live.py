@@ -397,19 +397,7 @@ class LiveCall:
         self.agent_audio.stop()
         if self.video is not None:
             self.video.stop()
-        self._log_media_health()
+        # How well the server kept up with the call's media: a loaded server shows here first.
+        video = self.video.health() if self.video is not None else "no avatar"
+        log.info("conversation %s: %s; %s", self.id, self.agent_audio.health(), video)
         await self.pc.close()
-
-    def _log_media_health(self) -> None:
-        """How well the server kept up with the call's media (a loaded server shows here first)."""
-        audio = self.agent_audio
-        video = self.video
-        log.info(
-            "conversation %s: agent audio stalled %d times (%.2f s); avatar frames sent %d, "
-            "skipped %d",
-            self.id,
-            audio.stalls,
-            audio.stalled_seconds,
-            video.frames_sent if video else 0,
-            video.frames_skipped if video else 0,
-        )

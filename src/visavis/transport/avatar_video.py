@@ -80,6 +80,9 @@ class AvatarVideoTrack(MediaStreamTrack):
         self._index = 0
         self._pending: tuple[int, asyncio.Future[av.VideoFrame]] | None = None
 
+    def health(self) -> str:
+        return f"avatar frames sent {self.frames_sent}, skipped {self.frames_skipped}"
+
     def on_event(self, event: BaseEvent) -> None:
         """Timeline subscriber: feed one event (in timeline order) to the animator."""
         with self._lock:

@@ -218,6 +218,9 @@ class AgentAudioTrack(MediaStreamTrack):
         self.stalls = 0
         self.stalled_seconds = 0.0
 
+    def health(self) -> str:
+        return f"agent audio stalled {self.stalls} times ({self.stalled_seconds:.2f} s)"
+
     @property
     def buffered_seconds(self) -> float:
         return self._queue.size / RTC_AUDIO_RATE
