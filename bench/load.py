@@ -199,6 +199,8 @@ async def long_call(
     await asyncio.sleep(3.0)
     idle = rss_mb(server.pid)
     samples: list[tuple[float, float]] = []
+    # The main process alone too: what grows, if anything, shows apart from the children.
+    main: list[tuple[float, float]] = []
     windows: list[dict[str, Any]] = []
     redials = 0
     async with httpx.AsyncClient(base_url=server.base, headers=server.headers, timeout=60) as http:
@@ -210,6 +212,7 @@ async def long_call(
         try:
             while (elapsed := time.monotonic() - start) < minutes * 60:
                 samples.append((elapsed, rss_mb(server.pid)))
+                main.append((elapsed, rss_mb(server.pid, descendants=False)))
                 if time.monotonic() - window_start >= 59.5:
                     audio, video = caller.scores(window_start, time.monotonic())
                     window_start = time.monotonic()
@@ -240,12 +243,16 @@ async def long_call(
     trend = fit_slope([t for t, _ in fitted], [m for _, m in fitted])
     early = [(t / 60.0, m) for t, m in samples if t >= EARLY_SETTLE_SECONDS]
     trend_early = fit_slope([t for t, _ in early], [m for _, m in early])
+    main_fitted = [(t / 60.0, m) for t, m in main if t >= settle]
+    trend_main = fit_slope([t for t, _ in main_fitted], [m for _, m in main_fitted])
     return {
         "trend_from_60s": dataclasses.asdict(trend_early),
         "minutes": seconds / 60.0,
         "idle_rss_mb": idle,
         "samples": samples,
         "trend": dataclasses.asdict(trend),
+        "main_samples": main,
+        "trend_main": dataclasses.asdict(trend_main),
         "settle_seconds": settle,
         "server_cores": (cpu1 - cpu0) / seconds,
         "machine_cores": (busy1 - busy0) / seconds,

@@ -147,6 +147,15 @@ def long_lines(r: dict[str, Any]) -> list[str]:
             if "trend_from_60s" in r
             else []
         ),
+        *(
+            [
+                f"| slope of the server's main process alone (no children) | "
+                f"{r['trend_main']['slope']:+.3f} MB/min (95% {r['trend_main']['low']:+.3f} to "
+                f"{r['trend_main']['high']:+.3f}) |"
+            ]
+            if "trend_main" in r
+            else []
+        ),
         f"| the same over an hour | {t['slope'] * 60:+.1f} MB (95% up to "
         f"{t['high'] * 60:+.1f} MB) |",
         f"| server CPU (with its child processes) over the call; all processes on the machine | "

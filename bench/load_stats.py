@@ -198,11 +198,11 @@ def cpu_seconds(pid: int, descendants: bool = True) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def rss_mb(pid: int) -> float:
-    """Resident set size of a process and its descendants in MB (an upper bound: forked
+def rss_mb(pid: int, descendants: bool = True) -> float:
+    """Resident set size of a process (and its descendants) in MB (an upper bound: forked
     children share their parent's pages until they write them, and each counts them)."""
     total = 0.0
-    for member in process_tree(pid):
+    for member in process_tree(pid) if descendants else [pid]:
         try:
             with open(f"/proc/{member}/status", encoding="ascii") as fh:
                 for line in fh:

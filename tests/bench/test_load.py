@@ -211,8 +211,10 @@ def test_report_renders_both_phases(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "the whole machine used 150% of its 200%" in text
     # A later long call replaces its own block and keeps the ramp as the document has it.
     doc = text.replace("**2 concurrent calls**", "**2 concurrent calls (kept)**")
-    again = load_report.section(doc, "long", {**long, "minutes": 12.0})
+    main = {"slope": 0.5, "stderr": 0.1, "low": 0.3, "high": 0.7, "r2": 0.2, "n": 174}
+    again = load_report.section(doc, "long", {**long, "minutes": 12.0, "trend_main": main})
     assert "(kept)" in again and "one call of 12.0 min" in again
+    assert "| +0.500 MB/min (95% +0.300 to +0.700) |" in again  # the main process alone
     assert load_report.inner(again, "long") is not None
     assert again.count("<!-- load_ramp:start -->") == 1
 
