@@ -109,14 +109,28 @@ def ramp_lines(r: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _naive(t: dict[str, Any]) -> str:
+    """The interval that takes the samples as independent, when the adjusted one is shown."""
+    if "low_adjusted" not in t:
+        return ""
+    return f" [{t['low']:+.3f} to {t['high']:+.3f}]"
+
+
+def _slope(t: dict[str, Any]) -> str:
+    low, high = t.get("low_adjusted", t["low"]), t.get("high_adjusted", t["high"])
+    return f"{t['slope']:+.3f} MB/min (95% {low:+.3f} to {high:+.3f}{_naive(t)})"
+
+
 def long_lines(r: dict[str, Any]) -> list[str]:
     t = r["trend"]
     samples = r["samples"]
     windows = r["windows"]
     audio = [w["audio"]["underrun"] for w in windows] or [0.0]
     video = [w["video"]["drop"] for w in windows] or [0.0]
-    flat = t["low"] <= 0.0 <= t["high"]
-    if flat:
+    # The verdict reads the interval widened for the samples' autocorrelation (older results
+    # without it fall back to the naive one).
+    low, high = t.get("low_adjusted", t["low"]), t.get("high_adjusted", t["high"])
+    if low <= 0.0 <= high:
         verdict = "no trend: the 95% interval contains zero"
     else:
         verdict = f"a {'rising' if t['slope'] > 0 else 'falling'} trend"
@@ -137,8 +151,8 @@ def long_lines(r: dict[str, Any]) -> list[str]:
         "| server RSS (with its child processes): idle, just dialled, at the end | "
         f"{r['idle_rss_mb']:.0f} MB, "
         f"{first:.0f} MB, {end:.0f} MB |",
-        f"| **RSS slope** | **{t['slope']:+.3f} MB/min** (95% interval {t['low']:+.3f} to "
-        f"{t['high']:+.3f}; R² {t['r2']:.2f}): {verdict} |",
+        f"| **RSS slope** | **{t['slope']:+.3f} MB/min** (95% interval {low:+.3f} to "
+        f"{high:+.3f}{_naive(t)}; R² {t['r2']:.2f}): {verdict} |",
         *(
             [
                 f"| slope fitted from 60 s (includes the warm-up) | "
@@ -150,8 +164,7 @@ def long_lines(r: dict[str, Any]) -> list[str]:
         *(
             [
                 f"| slope of the server's main process alone (no children) | "
-                f"{r['trend_main']['slope']:+.3f} MB/min (95% {r['trend_main']['low']:+.3f} to "
-                f"{r['trend_main']['high']:+.3f}) |"
+                f"{_slope(r['trend_main'])} |"
             ]
             if "trend_main" in r
             else []
@@ -165,8 +178,10 @@ def long_lines(r: dict[str, Any]) -> list[str]:
         f"| turns at the end (patient / agent utterances) | {r['turns'].get('user', 0)} / "
         f"{r['turns'].get('replica', 0)} |",
         "",
-        "The interval assumes independent residuals; memory samples are autocorrelated (an "
-        "allocation stays), so read it as a lower bound on the uncertainty." + redials,
+        "Memory samples are autocorrelated (an allocation stays), so the intervals are widened "
+        "for the lag-1 autocorrelation of the residuals (effective samples n(1-r)/(1+r); "
+        f"r = {t.get('lag1', 0.0):.2f} here, {t.get('n_eff', t['n']):.0f} of {t['n']}); the "
+        "interval that assumes independent samples is in brackets." + redials,
         "",
         "What a call keeps is bounded: its perception holds the last 120 s of camera "
         "observations and prosody frames and the whole call as running totals "

@@ -120,10 +120,19 @@ def score_stream(
 class Trend:
     slope: float  # y units per x unit
     stderr: float
-    low: float  # 95% confidence interval of the slope
+    low: float  # 95% confidence interval of the slope, residuals taken as independent
     high: float
     r2: float
     n: int
+    #: Lag-1 autocorrelation of the residuals, and the effective number of samples it leaves
+    #: (``n (1 - r1) / (1 + r1)``, at most ``n``): a process's memory samples are not
+    #: independent (an allocation stays), so ``low``/``high`` are too narrow.
+    lag1: float = 0.0
+    n_eff: float = 0.0
+    #: The 95% interval with the standard error widened for ``n_eff`` samples (the usual AR(1)
+    #: correction for a trend in a time series).
+    low_adjusted: float = 0.0
+    high_adjusted: float = 0.0
 
 
 def fit_slope(x: Sequence[float], y: Sequence[float]) -> Trend:
@@ -145,7 +154,24 @@ def fit_slope(x: Sequence[float], y: Sequence[float]) -> Trend:
     stderr = math.sqrt(residual / (n - 2) / sxx)
     q = _t975(n - 2)
     r2 = 1.0 - residual / syy if syy else 1.0
-    return Trend(slope, stderr, slope - q * stderr, slope + q * stderr, r2, n)
+    e = [b - intercept - slope * a for a, b in zip(x, y, strict=True)]
+    lag1 = sum(u * v for u, v in zip(e, e[1:], strict=False)) / residual if residual else 0.0
+    lag1 = min(max(lag1, 0.0), 0.99)  # a negative one would claim more samples than there are
+    n_eff = max(n * (1.0 - lag1) / (1.0 + lag1), 3.0)
+    wide = stderr * math.sqrt((n - 2) / (n_eff - 2))
+    q_eff = _t975(max(round(n_eff) - 2, 1))
+    return Trend(
+        slope,
+        stderr,
+        slope - q * stderr,
+        slope + q * stderr,
+        r2,
+        n,
+        lag1,
+        n_eff,
+        slope - q_eff * wide,
+        slope + q_eff * wide,
+    )
 
 
 def _t975(dof: int) -> float:

@@ -123,6 +123,22 @@ def test_fit_slope_of_a_flat_series_has_an_interval_around_zero() -> None:
         fit_slope([1.0, 2.0], [1.0, 2.0])
 
 
+def test_fit_slope_widens_its_interval_for_autocorrelated_samples() -> None:
+    # A flat series whose samples remember each other (an AR(1) process, as memory readings
+    # are): the naive interval is too narrow; the adjusted one counts fewer effective samples.
+    rng = np.random.default_rng(3)
+    x = np.arange(0, 30, 1 / 6)
+    noise = np.zeros(len(x))
+    for i in range(1, len(x)):
+        noise[i] = 0.9 * noise[i - 1] + rng.normal(0, 1.0)
+    t = fit_slope(list(x), list(900 + noise))
+    assert 0.7 < t.lag1 < 0.99 and t.n_eff < t.n / 5
+    assert t.low_adjusted < t.low and t.high_adjusted > t.high
+    assert t.low_adjusted < 0 < t.high_adjusted
+    independent = fit_slope(list(x), list(900 + rng.normal(0, 1.0, len(x))))
+    assert independent.n_eff > independent.n / 2
+
+
 def test_process_readings_are_sane() -> None:
     import os
 
@@ -217,6 +233,11 @@ def test_report_renders_both_phases(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "| +0.500 MB/min (95% +0.300 to +0.700) |" in again  # the main process alone
     assert load_report.inner(again, "long") is not None
     assert again.count("<!-- load_ramp:start -->") == 1
+    # Autocorrelated samples: the verdict reads the widened interval, the naive one in brackets.
+    rising = {**main, "lag1": 0.6, "n_eff": 43.5, "low_adjusted": -0.1, "high_adjusted": 1.1}
+    third = load_report.section(doc, "long", {**long, "trend": rising})
+    assert "(95% interval -0.100 to +1.100 [+0.300 to +0.700]; R² 0.20): no trend" in third
+    assert "r = 0.60 here, 44 of 174" in third
 
 
 @pytest.mark.slow

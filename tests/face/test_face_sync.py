@@ -119,3 +119,59 @@ def test_a_paused_sentence_closes_the_mouth_and_resumes_in_step(call_events) -> 
         assert (got.jaw_open, got.lip_spread, got.lip_round) == pytest.approx(
             (want.jaw_open, want.lip_spread, want.lip_round)
         )
+
+
+def _long_call(
+    spoken, animator: Animator, since: float, until: float
+) -> list[tuple[float, object]]:
+    """Minutes ``since`` to ``until`` of a call with a reply every 8 s, sampled at 25 fps as a
+    live call does, events and samples in time order; returns the samples of its last 20 s."""
+    from tests.face.conftest import sentence_event
+
+    from visavis.runtime.events import ReplicaStartedSpeaking
+
+    tail: list[tuple[float, object]] = []
+    end = until * 60.0
+    frame = round(since * 60.0 * 25)
+    for k in range(round(since * 60.0 / 8), round(end / 8)):
+        speech = spoken[k % 2]
+        start = k * 8.0 + 1.0
+        # Each event holds its own copy of the timings, as events off a real timeline do.
+        event = sentence_event(speech, f"r{k}", 0, start - 0.3)
+        event.phonemes = [p.model_copy() for p in speech.phonemes]
+        for e in (
+            event,
+            ReplicaStartedSpeaking(t=start, reply_id=f"r{k}"),
+            SentencePlayback(t=start, reply_id=f"r{k}", index=0),
+            ReplicaStoppedSpeaking(t=start + speech.duration, reply_id=f"r{k}", duration=1.0),
+        ):
+            while frame / 25 < e.t:
+                params = animator.params_at(frame / 25)
+                if frame / 25 >= end - 20.0:
+                    tail.append((frame / 25, params))
+                frame += 1
+            animator.on_event(e)
+    return tail
+
+
+def test_a_long_calls_face_keeps_its_last_minute_not_the_whole_call(spoken, monkeypatch) -> None:
+    import tracemalloc
+
+    from visavis.face import animator as module
+
+    tracemalloc.start()
+    try:
+        forgetting = Animator(seed=5)
+        _long_call(spoken, forgetting, 0.0, 2.0)
+        at_two = tracemalloc.get_traced_memory()[0]
+        tail = _long_call(spoken, forgetting, 2.0, 10.0)
+        grown = tracemalloc.get_traced_memory()[0] - at_two
+    finally:
+        tracemalloc.stop()
+    # Eight more minutes (60 replies with their phoneme timings) hold next to nothing more.
+    assert grown < 200_000, grown
+    # What it dropped was never read again: the face is the same as one that keeps it all.
+    monkeypatch.setattr(module, "FORGET_EVERY", float("inf"))
+    keeping = Animator(seed=5)
+    _long_call(spoken, keeping, 0.0, 2.0)
+    assert _long_call(spoken, keeping, 2.0, 10.0) == tail

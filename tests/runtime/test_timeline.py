@@ -24,6 +24,20 @@ async def test_emit_stamps_time_seq_and_turns(tmp_path: Path):
     clock.close()
 
 
+async def test_forgotten_events_leave_the_shared_list_and_seq_goes_on():
+    clock = VirtualClock()
+    timeline = Timeline(clock)
+    shared = timeline.events  # what a live call's registry record holds
+    for k in range(5):
+        timeline.emit(UserStartedSpeaking(start=float(k)))
+    assert timeline.forget(3) == 3
+    assert [e.seq for e in shared] == [3, 4]
+    assert timeline.emit(UserStartedSpeaking(start=5.0)).seq == 5
+    assert timeline.forget(0) == 0 and timeline.forget(99) == 3 and shared == []
+    assert timeline.emit(UserStartedSpeaking(start=6.0)).seq == 6
+    clock.close()
+
+
 async def test_jsonl_round_trip_keeps_every_field(tmp_path: Path):
     clock = VirtualClock()
     sink = tmp_path / "live.jsonl"

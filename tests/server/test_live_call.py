@@ -381,6 +381,11 @@ async def test_event_socket_and_persistence_across_a_restart(engines, tmp_path: 
             late = AsgiSocket(app, f"/v1/conversations/{cid}/events", http.headers["x-api-key"])
             await late.connect()
             await late.wait_for(2.0, speech=echo_text)
+            # Stored events have left the call's memory; the API still shows the whole call.
+            held = len(app.state.ctx.calls[cid].record.events)
+            shown = (await http.get(f"/v1/conversations/{cid}?verbose=true")).json()["events"]
+            assert [e["seq"] for e in shown] == list(range(len(shown)))
+            assert held < len(shown) // 2
 
             before = (await http.post(f"/v1/conversations/{cid}/end")).json()
             assert before["status"] == "ended" and before["outcome"]["patient_id"]

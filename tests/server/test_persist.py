@@ -83,6 +83,37 @@ def test_tenants_do_not_see_each_other(tmp_path: Path):
         assert StoreRegistry(store, "a").get(record.conversation_id) is not None
 
 
+async def test_a_live_record_reads_whole_after_its_stored_events_left_memory(tmp_path: Path):
+    from visavis.runtime.clock import VirtualClock
+    from visavis.runtime.timeline import Timeline
+    from visavis.server.recording import CallRecorder
+
+    with Store(f"sqlite:///{tmp_path / 'visavis.db'}") as store:
+        store.migrate()
+        registry = StoreRegistry(store, "a")
+        record = ConversationRecord(conversation_id="", request=CreateConversation())
+        registry.add(record)
+        clock = VirtualClock()
+        timeline = Timeline(clock)
+        recorder = CallRecorder(registry, record)
+        recorder.attach(timeline)
+        for event in recorded_call()[:3]:
+            timeline.emit(event)
+        await recorder.flush()  # stored, so gone from the call's memory
+        assert record.events == []
+        timeline.emit(recorded_call()[3])  # not stored yet: only in memory
+        assert [e.seq for e in record.events] == [3]
+        whole = registry.events(record)
+        assert [e.seq for e in whole] == [0, 1, 2, 3]
+        assert [line.speech for line in record.transcript(whole)][1] == "Yes, it is."
+        assert [e.seq for e in await recorder.events()] == [0, 1, 2, 3]
+        # Another instance on the same database loads the record with all of it.
+        other = StoreRegistry(store, "a")
+        loaded = other.get(record.conversation_id)
+        assert loaded is not None and [e.seq for e in other.events(loaded)] == [0, 1, 2, 3]
+        clock.close()
+
+
 def test_a_restarted_server_still_ends_conversations_nobody_joined(tmp_path: Path):
     import time
 

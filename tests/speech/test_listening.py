@@ -8,7 +8,7 @@ import numpy as np
 
 from visavis.engines import Engines
 from visavis.runtime.clock import make_clock
-from visavis.runtime.events import TranscriptPartial
+from visavis.runtime.events import TranscriptPartial, UserStoppedSpeaking
 from visavis.runtime.media import SPEECH_RATE, AudioChunk, resample
 from visavis.runtime.tasks import TaskOwner
 from visavis.runtime.timeline import Timeline
@@ -140,3 +140,69 @@ def test_speech_going_on_when_the_agent_takes_the_floor_keeps_its_start(engines:
     first, kept = asyncio.run(run())
     assert first is not None and 0.4 < first < 0.8
     assert kept == first
+
+
+class Counts:
+    """Whisper, noting for each call how many samples it read and whether the VAD still took
+    the user for speaking (a pause inside its hangover)."""
+
+    def __init__(self, whisper: object) -> None:
+        self.whisper = whisper
+        self.calls: list[tuple[int, bool]] = []
+        self.listener: Listener | None = None
+
+    def transcribe(self, samples: np.ndarray, prompt: str | None = None) -> Transcript:
+        assert self.listener is not None
+        self.calls.append((len(samples), self.listener.vad.in_speech))
+        return self.whisper.transcribe(samples, prompt)  # type: ignore[attr-defined]
+
+
+def _pauses(engines: Engines, lines: list[str], pause: float) -> tuple[Counts, list[str]]:
+    """``lines`` spoken with ``pause`` s of silence after each, in real time; the loop asks for
+    the turn's transcript at each VAD stop, as it does to speculate."""
+    parts = [np.zeros(SPEECH_RATE // 2, np.float32)]
+    for line in lines:
+        speech = engines.synthesizer.synthesize(line)
+        parts += [resample(speech.samples, speech.sample_rate, SPEECH_RATE)]
+        parts += [np.zeros(int(pause * SPEECH_RATE), np.float32)]
+    audio = np.concatenate(parts)
+    recognizer = Counts(engines.recognizer)
+
+    async def run() -> list[str]:
+        clock = make_clock("realtime")
+        timeline = Timeline(clock)
+        tasks = TaskOwner("listener")
+        settings = ListenerSettings(partial_interval=30.0)
+        listener = Listener(engines.new_vad(), recognizer, clock, timeline, tasks, settings)
+        recognizer.listener = listener
+        finals: list[str] = []
+        step = SPEECH_RATE // 50
+        for i in range(0, len(audio) - step + 1, step):
+            stops = sum(isinstance(e, UserStoppedSpeaking) for e in timeline.events)
+            listener.push(AudioChunk(audio[i : i + step], SPEECH_RATE, i / SPEECH_RATE))
+            if sum(isinstance(e, UserStoppedSpeaking) for e in timeline.events) > stops:
+                final = await listener.transcribe_turn()
+                finals.append(final.text if final is not None else "")
+            await asyncio.sleep(0.02)
+        await tasks.aclose()
+        clock.close()
+        return finals
+
+    return recognizer, asyncio.run(run())
+
+
+def test_the_turn_is_transcribed_from_the_pause_on_and_taken_at_the_stop(engines: Engines) -> None:
+    recognizer, finals = _pauses(engines, ["This is Maria Lopez."], pause=0.8)
+    assert len(finals) == 1 and "maria" in finals[0].lower()
+    # One transcription, started while the VAD's hangover still held the pause for speech.
+    assert len(recognizer.calls) == 1 and recognizer.calls[0][1] is True
+
+
+def test_speech_after_a_pause_is_in_the_next_stops_transcript(engines: Engines) -> None:
+    lines = ["I feel fine in the morning,", "but my ankles are swollen at night."]
+    recognizer, finals = _pauses(engines, lines, pause=0.6)
+    assert len(finals) == 2
+    assert "ankles" not in finals[0].lower()
+    # The second reads the whole turn, both parts, not the first pause's transcription again.
+    assert "morning" in finals[1].lower() and "ankles" in finals[1].lower()
+    assert len(recognizer.calls) == 2 and recognizer.calls[1][0] > recognizer.calls[0][0]

@@ -1,5 +1,9 @@
 """The animator: timeline events in, ``FaceParams`` out, for any increasing time.
 
+Because time only increases, what lies more than ``HISTORY`` seconds behind the latest sample
+is dropped every ``FORGET_EVERY`` seconds (sentences and their viseme tracks, pulses, expression
+steps, blinks): a 30-minute call's face holds its last minute, not the whole call.
+
 It composes the lip-sync (the mouth, locked to playback) with the behaviour layer (idle life,
 listening and speaking behaviour, expression). Every random choice is drawn from a seeded RNG in
 event order, and per-component generators keep one component's draws from shifting another's,
@@ -34,6 +38,12 @@ WARM_LISTENING = (0.25, 0.08, 0.0, 0.05)
 WARM_SPEAKING = (0.18, 0.05, 0.0, 0.0)
 GREETING = (0.55, 0.2, 0.0, 0.03)
 CONCERNED = (-0.2, 0.3, 0.55, -0.07)
+#: Seconds of the past kept for sampling a little out of order (a late frame drawn for its own
+#: time); older history is dropped every ``FORGET_EVERY`` seconds of conversation time.
+HISTORY = 30.0
+FORGET_EVERY = 10.0
+#: Sentence emotions kept (they are read when the sentence starts playing, seconds later).
+MAX_EMOTIONS = 256
 
 
 class Animator:
@@ -63,6 +73,7 @@ class Animator:
         self._first_reply: str | None = None
         self._last_emotion = "neutral"
         self._speaking_until = -1.0
+        self._forgot_at = 0.0
 
     # --- events ------------------------------------------------------------------------------
 
@@ -157,7 +168,21 @@ class Animator:
 
     # --- sampling ----------------------------------------------------------------------------
 
+    def forget(self, before: float) -> None:
+        """Drop what no sample from ``before`` on can read."""
+        self.lipsync.forget(before)
+        self._pulses.forget(before)
+        self._expression.forget(before)
+        self._blinks.forget(before)
+        for key in [k for k, e in self._sentences.items() if e.t < before]:
+            del self._sentences[key]
+        for key in list(self._emotion)[: max(len(self._emotion) - MAX_EMOTIONS, 0)]:
+            del self._emotion[key]
+
     def params_at(self, t: float) -> FaceParams:
+        if t - self._forgot_at >= FORGET_EVERY:
+            self._forgot_at = t
+            self.forget(t - HISTORY)
         mouth = self.lipsync.mouth_at(t)
         speaking = self.lipsync.speaking_at(t)
         smile, brow_raise, brow_furrow, roll = self._expression.at(t)

@@ -71,6 +71,11 @@ class Pulses:
         self._starts.insert(i, pulse.start)
         self._items.insert(i, pulse)
 
+    def forget(self, before: float) -> None:
+        """Drop the pulses that are over for every time from ``before`` on."""
+        i = bisect.bisect_left(self._starts, before - self.MAX_DURATION)
+        del self._starts[:i], self._items[:i]
+
     def at(self, t: float) -> dict[str, float]:
         out: dict[str, float] = {}
         lo = bisect.bisect_left(self._starts, t - self.MAX_DURATION)
@@ -100,6 +105,12 @@ class Steps:
         self._targets.append(target)
         self._from.append(start)
 
+    def forget(self, before: float) -> None:
+        """Keep only the step in force at ``before`` and the later ones."""
+        i = bisect.bisect_right(self._times, before) - 1
+        if i > 0:
+            del self._times[:i], self._targets[:i], self._from[:i]
+
     def at(self, t: float) -> tuple[float, ...]:
         i = bisect.bisect_right(self._times, t) - 1
         w = min(1.0, (t - self._times[i]) / self.ease)
@@ -123,6 +134,10 @@ class Blinks:
             if self.rng.random() < 0.12:
                 self.times.append(self._next + 0.32)
             self._next += float(self.rng.gamma(4.0, 0.9)) + 1.2  # mean ~4.8 s, never < 1.2
+
+    def forget(self, before: float) -> None:
+        """Drop the blinks over before ``before`` (a blink lasts 0.22 s; a second is ample)."""
+        del self.times[: bisect.bisect_left(self.times, before - 1.0)]
 
     def add(self, t: float) -> None:
         """An extra blink (people blink on gaze shifts and at turn boundaries)."""

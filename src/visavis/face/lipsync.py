@@ -165,6 +165,19 @@ class LipSync:
         self._starts.insert(i, t)
         self._playing.insert(i, _Playing(t - offset, key[0], track, since=t))
 
+    def forget(self, before: float) -> None:
+        """Drop what no time from ``before`` on can read: the sentences played before the one
+        playing then, and synthesized sentences older than it (a paused one resumes within
+        seconds)."""
+        i = bisect.bisect_right(self._starts, before + LEAD) - 1
+        if i > 0:
+            del self._starts[:i], self._playing[:i]
+        for key in [k for k, e in self._sentences.items() if e.t < before]:
+            del self._sentences[key]
+        live = {p.reply_id for p in self._playing}
+        for reply_id in [r for r in self._cuts if r not in live]:
+            del self._cuts[reply_id]
+
     def sentence_at(self, t: float) -> _Playing | None:
         """The sentence playing (or about to, within the anticipation lead) at ``t``."""
         i = bisect.bisect_right(self._starts, t + LEAD) - 1

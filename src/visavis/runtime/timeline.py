@@ -4,6 +4,9 @@ The timeline is both the record of a call and the bus the stages meet on: ``emit
 event with the clock's time, the next ``seq`` and the current ``turn_idx``, appends it, writes it
 to the JSONL sink if there is one, and hands it to the subscribers. Subscribers are plain
 callables that must return quickly; a stage with slow work puts it on its own queue.
+
+A live server call writes its events to the database as it goes and then ``forget``s them here,
+so a long call's memory stays flat; every other run keeps the whole call in ``events``.
 """
 
 from __future__ import annotations
@@ -35,8 +38,10 @@ class Timeline:
 
     def __init__(self, clock: Clock, sink: Path | None = None) -> None:
         self.clock = clock
+        #: The call's events in order: all of them, or the ones since the last ``forget``.
         self.events: list[BaseEvent] = []
         self.turn_idx = 0
+        self._seq = 0
         self._subscribers: list[tuple[tuple[type[BaseEvent], ...] | None, Subscriber]] = []
         self._waiters: list[tuple[Callable[[BaseEvent], bool], asyncio.Future[BaseEvent]]] = []
         self._sink: IO[str] | None = sink.open("w", encoding="utf-8") if sink else None
@@ -56,7 +61,8 @@ class Timeline:
         ):
             self.turn_idx += 1
         event.t = round(self.clock.now(), 4)
-        event.seq = len(self.events)
+        event.seq = self._seq
+        self._seq += 1
         event.turn_idx = self.turn_idx
         self.events.append(event)
         if self._sink is not None:
@@ -87,6 +93,13 @@ class Timeline:
 
         self._waiters.append((match, fut))
         return fut  # type: ignore[return-value]
+
+    def forget(self, before_seq: int) -> int:
+        """Drop the events before ``before_seq`` from memory (in place: whoever shares the list
+        sees it): for an owner that has stored them elsewhere. Returns how many went."""
+        kept = next((i for i, e in enumerate(self.events) if e.seq >= before_seq), len(self.events))
+        del self.events[:kept]
+        return kept
 
     def of_type(self, kind: type[E]) -> list[E]:
         return [e for e in self.events if isinstance(e, kind)]

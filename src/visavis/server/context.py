@@ -10,7 +10,7 @@ import asyncio
 import logging
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,10 +269,11 @@ class ServerContext:
             "system.shutdown",
             {"shutdown_reason": SHUTDOWN_REASONS.get(reason, reason)},
         )
+        events = await asyncio.to_thread(self.registry(record.tenant_id).events, record)
         await self._notify(
-            record, "application.transcription_ready", {"transcript": transcript_for(record)}
+            record, "application.transcription_ready", {"transcript": transcript_for(events)}
         )
-        analysis = perception_analysis(record)
+        analysis = perception_analysis(events)
         if analysis is not None:
             await self._notify(record, "application.perception_analysis", {"analysis": analysis})
 
@@ -311,7 +312,7 @@ class ServerContext:
         self.deliverer.wake()
 
 
-def transcript_for(record: ConversationRecord) -> list[dict[str, Any]]:
+def transcript_for(events: Sequence[BaseEvent]) -> list[dict[str, Any]]:
     """The transcript as ``application.transcription_ready`` carries it (chat-style roles)."""
     return [
         {
@@ -320,14 +321,14 @@ def transcript_for(record: ConversationRecord) -> list[dict[str, Any]]:
             "seconds_from_start": round(e.start, 3),
             "duration": round(e.end - e.start, 3),
         }
-        for e in list(record.events)
+        for e in events
         if isinstance(e, Utterance)
     ]
 
 
-def perception_analysis(record: ConversationRecord) -> dict[str, Any] | None:
+def perception_analysis(events: Sequence[BaseEvent]) -> dict[str, Any] | None:
     """The call's end-of-call perception report, once it has one."""
-    for event in reversed(list(record.events)):
+    for event in reversed(events):
         if isinstance(event, PerceptionAnalysis):
             return event.analysis
     return None

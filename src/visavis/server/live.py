@@ -12,7 +12,8 @@ or at ``max_call_duration``.
 
 Every timeline event also goes to the ``EventHub`` (WebSocket subscribers) and, in batches off
 the event loop, to the registry (``append_events``), which a persistent registry writes to the
-database; the last batch is flushed before the ended record is saved.
+database (``recording.CallRecorder``); the last batch is flushed before the ended record is
+saved. Stored events leave memory: a call's RSS does not grow with its length.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from visavis.runtime.events import (
 )
 from visavis.runtime.timeline import Timeline
 from visavis.server.events import EventHub
+from visavis.server.recording import CallRecorder
 from visavis.server.registry import ConversationRecord, ConversationRegistry
 from visavis.server.setup import CallSetup, builtin_avatar
 from visavis.transport.avatar_video import AvatarVideoTrack
@@ -138,8 +140,7 @@ class LiveCall:
         self._callbacks: dict[str, str] = {}
         self._hook_tasks: set[asyncio.Task[None]] = set()
         self.task: asyncio.Task[None] | None = None
-        self._unpersisted: list[BaseEvent] = []
-        self._persisting = asyncio.Lock()
+        self.recorder = CallRecorder(registry, record)
 
     @property
     def id(self) -> str:
@@ -247,7 +248,9 @@ class LiveCall:
 
     async def _run(self) -> None:
         reason, outcome = "connection_failed", None
-        persister = asyncio.create_task(self._persist_loop(), name=f"persist-{self.id}")
+        persister = asyncio.create_task(
+            self.recorder.run(self.options.persist_interval), name=f"persist-{self.id}"
+        )
         try:
             connected = asyncio.create_task(self._connected.wait())
             stopped = asyncio.create_task(self._stopped.wait())
@@ -269,7 +272,7 @@ class LiveCall:
             persister.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await persister
-            await self._persist()
+            await self.recorder.flush()
             self.record.mark_ended(reason, outcome)
             try:
                 await asyncio.to_thread(self.registry.save, self.record)
@@ -284,12 +287,10 @@ class LiveCall:
         assert self._mic is not None
         self.clock = make_clock("realtime")
         timeline = Timeline(self.clock)
-        # The registry record shares the timeline's list, so GET shows the transcript live.
-        self.record.events = timeline.events
+        self.recorder.attach(timeline)
         assert self.video is not None
         timeline.subscribe(self.video.on_event)
         timeline.subscribe(self._send_event)
-        timeline.subscribe(self._unpersisted.append)
         timeline.subscribe(lambda event: self.hub.publish(self.id, event))
         props = self.record.request.properties
         call_dir = self.data_dir / self.id
@@ -336,7 +337,7 @@ class LiveCall:
         presence = asyncio.create_task(self._watch_presence(source), name=f"presence-{self.id}")
         try:
             result = await self.conversation.run()
-            outcome = call_outcome(result, timeline.events, props.patient_id, started)
+            outcome = call_outcome(result, await self.recorder.events(), props.patient_id, started)
             stored = await asyncio.to_thread(remember_call, config, outcome, self.id, date.today())
             if stored is not None:
                 timeline.emit(stored)
@@ -359,25 +360,6 @@ class LiveCall:
         task = asyncio.create_task(self.hooks.call_event(self.record, event, url))
         self._hook_tasks.add(task)
         task.add_done_callback(self._hook_tasks.discard)
-
-    async def _persist_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.options.persist_interval)
-            await self._persist()
-
-    async def _persist(self) -> None:
-        """Hand the events recorded since the last batch to the registry, on a thread."""
-        async with self._persisting:
-            if not self._unpersisted:
-                return
-            batch = list(self._unpersisted)
-            try:
-                await asyncio.to_thread(self.registry.append_events, self.id, batch)
-            except Exception:
-                # Kept for the next batch: appends are idempotent on seq, so a retry is safe.
-                log.exception("conversation %s: %d events not persisted yet", self.id, len(batch))
-                return
-            del self._unpersisted[: len(batch)]
 
     def _send_event(self, event: BaseEvent) -> None:
         message = json.dumps(event.to_protocol(self.id), default=str)

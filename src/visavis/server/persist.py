@@ -93,8 +93,22 @@ class StoreRegistry:
         with self._lock:
             self._active.pop(cid, None)
 
+    durable = True
+
     def append_events(self, conversation_id: str, events: Sequence[BaseEvent]) -> None:
         self.store.append_events(conversation_id, events)
+
+    def events(self, record: ConversationRecord) -> list[BaseEvent]:
+        # The record's list first: a live call forgets only events already stored, so the
+        # database holds every event before the first one still in memory.
+        held = list(record.events)
+        if held and held[0].seq == 0:
+            return held
+        before = held[0].seq if held else None
+        stored = self.store.events(
+            record.conversation_id, tenant_id=self.tenant_id, before_seq=before
+        )
+        return stored + held
 
     def delete(self, conversation_id: str) -> None:
         """Delete the conversation with its timeline and outcome (``NotFoundError`` if none)."""

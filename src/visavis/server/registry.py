@@ -4,7 +4,9 @@ The REST layer only talks to ``ConversationRegistry``; the SQL store (``visavis.
 implements it in ``visavis.server.persist.StoreRegistry``, chosen by ``create_app``.
 Records are mutated in place by the live call (events are appended as they happen);
 ``append_events`` hands a persistent registry each batch of new timeline events, and ``save``
-tells it when a record reached a state worth writing (ended, with its outcome).
+tells it when a record reached a state worth writing (ended, with its outcome). A ``durable``
+registry holds the events it was handed, so a live call may drop them from memory (its
+record's ``events`` then starts later): read a record's whole timeline with ``events``.
 
 Methods are synchronous and may block (a database round trip): async code calls them through
 ``asyncio.to_thread``.
@@ -33,7 +35,8 @@ class ConversationRecord:
     tenant_id: str = "default"
     created_at: datetime = field(default_factory=utc_now)
     status: Status = "active"
-    #: The call's timeline, live while the call runs (the list the Timeline appends to).
+    #: The call's timeline, live while the call runs (the list the Timeline appends to); in a
+    #: durable registry's live record, only the events not yet stored and forgotten.
     events: list[BaseEvent] = field(default_factory=list)
     ended_at: datetime | None = None
     end_reason: str | None = None
@@ -43,8 +46,8 @@ class ConversationRecord:
     def persona_id(self) -> str:
         return self.request.persona_id or BUILTIN_PERSONA
 
-    def transcript(self) -> list[TranscriptLine]:
-        # Iterate over a copy: the call's timeline may append while a request reads it.
+    def transcript(self, events: Sequence[BaseEvent]) -> list[TranscriptLine]:
+        """The utterances of ``events`` (the record's whole timeline, from the registry)."""
         return [
             TranscriptLine(
                 role=e.role,
@@ -55,7 +58,7 @@ class ConversationRecord:
                 user_visual_analysis=e.user_visual_analysis,
                 user_audio_analysis=e.user_audio_analysis,
             )
-            for e in list(self.events)
+            for e in events
             if isinstance(e, Utterance)
         ]
 
@@ -89,9 +92,20 @@ class ConversationRegistry(Protocol):
         the record's list already holds them)."""
         ...
 
+    @property
+    def durable(self) -> bool:
+        """Whether events handed to ``append_events`` are kept outside the record."""
+        ...
+
+    def events(self, record: ConversationRecord) -> list[BaseEvent]:
+        """The record's whole timeline in ``seq`` order (a copy: a live call appends to it)."""
+        ...
+
 
 class InMemoryRegistry:
     """Conversations for the lifetime of the process (tests, a single-user ``visavis serve``)."""
+
+    durable = False
 
     def __init__(self) -> None:
         self._records: dict[str, ConversationRecord] = {}
@@ -118,3 +132,6 @@ class InMemoryRegistry:
 
     def append_events(self, conversation_id: str, events: Sequence[BaseEvent]) -> None:
         pass
+
+    def events(self, record: ConversationRecord) -> list[BaseEvent]:
+        return list(record.events)

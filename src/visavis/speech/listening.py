@@ -5,6 +5,12 @@ onsets and offsets are stamped from sample counts, and sends Whisper work to the
 threads. A *turn* is everything the user said since the agent last took the floor; it may span
 several VAD segments when the user pauses mid-thought, and its audio (with a little pre-roll) is
 what the final transcription reads.
+
+The final transcription starts at a pause's first silent VAD frame, not at the VAD's stop (the
+hangover, ~0.1 s later): the loop asks for it at the stop, and gets the one already under way
+when nothing was said since. Whisper is most of the time from the end of a turn to a ready
+answer, so the answer is ready that much sooner; a pause the user speaks through within the
+hangover wastes one transcription.
 """
 
 from __future__ import annotations
@@ -68,6 +74,23 @@ class TurnAudio:
     speech_seconds: float
 
 
+@dataclass
+class _Early:
+    """A transcription of the turn started at a pause's first silent frame (``at``, the VAD
+    stop's ``at`` if the pause lasts), for ``transcribe_turn`` to take at the stop."""
+
+    at: float
+    generation: int
+    prompt: str | None
+    audio: TurnAudio
+    task: asyncio.Task[Transcript]
+    started: float
+    finished: float | None = None
+
+    def done(self, _task: asyncio.Task[Transcript]) -> None:
+        self.finished = time.perf_counter()
+
+
 class Listener:
     """Turns the microphone stream into speech events, partials and per-turn audio."""
 
@@ -97,6 +120,8 @@ class Listener:
         self._partial_task: asyncio.Task[None] | None = None
         self._turn_generation = 0
         self._last_partial: _Heard | None = None
+        self._early: _Early | None = None
+        self._stopped_at: float | None = None
         #: Whether the recogniser reads ``settings.prompt`` (the call's vocabulary) for this
         #: turn; the loop turns it off while a date is awaited (``ReplyPlan.vocabulary``).
         self.vocabulary = True
@@ -121,6 +146,7 @@ class Listener:
             else:
                 self._on_stop(tr.at)
         if self.in_speech:
+            self._watch_pause()
             self._speech_seconds += chunk.duration
             self._since_partial += chunk.duration
             if self._since_partial >= self.settings.partial_interval and (
@@ -131,6 +157,8 @@ class Listener:
 
     def _on_start(self, at: float) -> None:
         self.in_speech = True
+        self._stopped_at = None
+        self._drop_early()
         self._segment_start = at
         if not self._turn_open:
             self._turn_open = True
@@ -141,6 +169,7 @@ class Listener:
 
     def _on_stop(self, at: float) -> None:
         self.in_speech = False
+        self._stopped_at = at
         start = self._segment_start
         self.timeline.emit(
             UserStoppedSpeaking(
@@ -167,15 +196,22 @@ class Listener:
         self._speech_seconds = 0.0
         self._since_partial = 0.0
         self._last_partial = None
+        self._drop_early()
 
     async def transcribe_turn(self) -> TranscriptFinal | None:
         """Transcribe the whole current turn; None when it holds too little speech."""
         audio = self.turn_audio()
         if audio is None or audio.speech_seconds < self.settings.min_speech:
             return None
-        started = time.perf_counter()
-        result = await self.clock.run_blocking(self._transcribe, audio.samples)
-        compute_ms = (time.perf_counter() - started) * 1000.0
+        early = self._take_early()
+        if early is not None:
+            audio = early.audio
+            result = await early.task
+            compute_ms = ((early.finished or time.perf_counter()) - early.started) * 1000.0
+        else:
+            started = time.perf_counter()
+            result = await self.clock.run_blocking(self._transcribe, audio.samples)
+            compute_ms = (time.perf_counter() - started) * 1000.0
         return TranscriptFinal(
             text=self._fuller(result.text.strip(), audio),
             start=round(audio.start, 4),
@@ -197,9 +233,57 @@ class Listener:
         partial_rate = heard / max(partial.speech_seconds, 0.1)
         return partial.text if heard > words and rate < DROPPED_RATE * partial_rate else final
 
+    def _prompt(self) -> str | None:
+        return (self.settings.prompt if self.vocabulary else "") or None
+
     def _transcribe(self, samples: np.ndarray) -> Transcript:
-        prompt = self.settings.prompt if self.vocabulary else ""
-        return self.recognizer.transcribe(samples, prompt=prompt or None)
+        return self.recognizer.transcribe(samples, prompt=self._prompt())
+
+    # --- the early final transcription ----------------------------------------------------------
+
+    def _watch_pause(self) -> None:
+        """In speech: start the turn's transcription at a pause's first silent frame; drop it
+        when the user speaks on within the VAD's hangover."""
+        pause = self.vad.silence_since
+        if pause is None:
+            self._drop_early()
+        elif self._early is None or self._early.at != pause:
+            self._drop_early()
+            audio = self.turn_audio()
+            if audio is not None and audio.speech_seconds >= self.settings.min_speech:
+                early = _Early(
+                    at=pause,
+                    generation=self._turn_generation,
+                    prompt=self._prompt(),
+                    audio=audio,
+                    task=self.tasks.start(
+                        self.clock.run_blocking(self._transcribe, audio.samples), "asr-early"
+                    ),
+                    started=time.perf_counter(),
+                )
+                early.task.add_done_callback(early.done)
+                self._early = early
+
+    def _take_early(self) -> _Early | None:
+        """The early transcription if it read this turn up to its stop, as the loop would ask."""
+        early, self._early = self._early, None
+        if (
+            early is not None
+            and not self.in_speech
+            and early.at == self._stopped_at
+            and early.generation == self._turn_generation
+            and early.prompt == self._prompt()
+            and not early.task.cancelled()
+        ):
+            return early
+        if early is not None:
+            early.task.cancel()
+        return None
+
+    def _drop_early(self) -> None:
+        if self._early is not None:
+            self._early.task.cancel()
+            self._early = None
 
     async def _partial(self) -> None:
         generation = self._turn_generation

@@ -255,15 +255,21 @@ class Store(
                     raise
         raise AssertionError("unreachable")
 
-    def events(self, conversation_id: str, *, tenant_id: str | None = None) -> list[BaseEvent]:
-        """The timeline in ``seq`` order; ``tenant_id`` scopes it for API reads."""
+    def events(
+        self,
+        conversation_id: str,
+        *,
+        tenant_id: str | None = None,
+        before_seq: int | None = None,
+    ) -> list[BaseEvent]:
+        """The timeline in ``seq`` order (the events before ``before_seq`` when given);
+        ``tenant_id`` scopes it for API reads."""
         with self._tx() as s:
             _require_conversation(s, conversation_id, tenant_id)
-            rows = s.scalars(
-                select(TimelineEvent)
-                .where(TimelineEvent.conversation_id == conversation_id)
-                .order_by(TimelineEvent.seq)
-            )
+            query = select(TimelineEvent).where(TimelineEvent.conversation_id == conversation_id)
+            if before_seq is not None:
+                query = query.where(TimelineEvent.seq < before_seq)
+            rows = s.scalars(query.order_by(TimelineEvent.seq))
             return [_event_from_row(r) for r in rows]
 
     def transcript(

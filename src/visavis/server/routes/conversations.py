@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 
 from visavis.face import list_avatars
-from visavis.runtime.events import TurnLatency
+from visavis.runtime.events import BaseEvent, TurnLatency
 from visavis.server.auth import JOIN_TOKEN_PARAM, Caller
 from visavis.server.context import ServerContext, perception_analysis
 from visavis.server.errors import ApiError
@@ -35,10 +35,14 @@ def conversation_url(ctx: ServerContext, request: Request, record: ConversationR
 
 
 def view(
-    ctx: ServerContext, request: Request, record: ConversationRecord, verbose: bool = False
+    ctx: ServerContext,
+    request: Request,
+    record: ConversationRecord,
+    events: list[BaseEvent],
+    verbose: bool = False,
 ) -> ConversationView:
+    """``record`` as the API shows it; ``events``: its whole timeline (``read``)."""
     req = record.request
-    events = list(record.events)  # a copy: the live call appends while we read
     return ConversationView(
         conversation_id=record.conversation_id,
         conversation_name=req.conversation_name,
@@ -59,7 +63,7 @@ def view(
         live=record.conversation_id in ctx.calls and record.status != "ended",
         ended_at=record.ended_at,
         end_reason=record.end_reason,
-        transcript=record.transcript(),
+        transcript=record.transcript(events),
         outcome=record.outcome,
         latencies=[
             TurnLatencyView.model_validate(e, from_attributes=True)
@@ -67,9 +71,14 @@ def view(
             if isinstance(e, TurnLatency)
         ],
         user_state=_user_state(ctx, record),
-        perception_analysis=perception_analysis(record),
+        perception_analysis=perception_analysis(events),
         events=[e.to_protocol(record.conversation_id) for e in events] if verbose else None,
     )
+
+
+async def read(ctx: ServerContext, record: ConversationRecord) -> list[BaseEvent]:
+    """The record's whole timeline: a live call keeps only its latest events in memory."""
+    return await asyncio.to_thread(ctx.registry(record.tenant_id).events, record)
 
 
 def _user_state(ctx: ServerContext, record: ConversationRecord) -> dict[str, Any] | None:
@@ -110,8 +119,13 @@ async def create_conversation(
 
 @router.get("", response_model=ConversationList)
 async def list_conversations(request: Request, ctx: Ctx, caller: ApiCaller) -> Any:
-    records = await asyncio.to_thread(ctx.registry(caller.tenant_id).all)
-    return ConversationList(data=[view(ctx, request, r) for r in records], total=len(records))
+    registry = ctx.registry(caller.tenant_id)
+
+    def listed() -> list[tuple[ConversationRecord, list[BaseEvent]]]:
+        return [(r, registry.events(r)) for r in registry.all()]
+
+    rows = await asyncio.to_thread(listed)
+    return ConversationList(data=[view(ctx, request, r, e) for r, e in rows], total=len(rows))
 
 
 @router.get("/{conversation_id}", response_model=ConversationView)
@@ -122,7 +136,8 @@ async def get_conversation(
     caller: ApiCaller,
     verbose: bool = Query(False, description="include the whole timeline as `events`"),
 ) -> Any:
-    return view(ctx, request, await ctx.find(caller, conversation_id), verbose)
+    record = await ctx.find(caller, conversation_id)
+    return view(ctx, request, record, await read(ctx, record), verbose)
 
 
 @router.post("/{conversation_id}/end", response_model=ConversationView)
@@ -131,7 +146,7 @@ async def end_conversation(
 ) -> Any:
     record = await ctx.find(caller, conversation_id)
     await ctx.end(record, "ended_by_api")
-    return view(ctx, request, record)
+    return view(ctx, request, record, await read(ctx, record))
 
 
 @router.delete("/{conversation_id}", status_code=204)

@@ -85,12 +85,12 @@ async def event_socket(websocket: WebSocket, conversation_id: str) -> None:
         )
         await websocket.close(code=4000 + exc.status_code)
         return
-    # No await between the snapshot and the subscription: no event is missed or doubled.
     call = ctx.calls.get(conversation_id)
     if call is not None:
         record = call.record
-    past = list(record.events)
+    # Subscribe, then read the past: an event in both is sent once (by ``seq``), none is missed.
     queue = ctx.hub.subscribe(conversation_id) if record.status != "ended" else None
+    registry = ctx.registry(record.tenant_id)
 
     async def send_events() -> None:
         last_seq = -1
@@ -101,7 +101,7 @@ async def event_socket(websocket: WebSocket, conversation_id: str) -> None:
                 last_seq = event.seq
                 await websocket.send_json(event.to_protocol(conversation_id))
 
-        for event in past:
+        for event in await asyncio.to_thread(registry.events, record):
             await send(event)
         while queue is not None:
             event = await queue.get()
