@@ -170,7 +170,7 @@ def long_lines(r: dict[str, Any]) -> list[str]:
             else []
         ),
         f"| the same over an hour | {t['slope'] * 60:+.1f} MB (95% up to "
-        f"{t['high'] * 60:+.1f} MB) |",
+        f"{high * 60:+.1f} MB) |",
         f"| server CPU (with its child processes) over the call; all processes on the machine | "
         f"{r['server_cores'] * 100:.0f}% of a core; {r.get('machine_cores', 0.0) * 100:.0f}% |",
         f"| audio underrun: median minute, worst minute | {median(audio):.2%}, {max(audio):.2%} |",
@@ -185,8 +185,9 @@ def long_lines(r: dict[str, Any]) -> list[str]:
         "",
         "What a call keeps is bounded: its perception holds the last 120 s of camera "
         "observations and prosody frames and the whole call as running totals "
-        "(`visavis.perception.totals`); the timeline keeps every event of the call (its "
-        "words and each reply sentence's phoneme timings: tens of kB per minute of talk).",
+        "(`visavis.perception.totals`); its timeline events go to the database every 0.5 s "
+        "and then leave memory (`server/recording.py`; held, they were ~0.5 MB a minute of "
+        "talk), and the avatar's animator drops what is over 30 s old.",
     ]
 
 
