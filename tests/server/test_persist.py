@@ -107,6 +107,10 @@ async def test_a_live_record_reads_whole_after_its_stored_events_left_memory(tmp
         assert [e.seq for e in whole] == [0, 1, 2, 3]
         assert [line.speech for line in record.transcript(whole)][1] == "Yes, it is."
         assert [e.seq for e in await recorder.events()] == [0, 1, 2, 3]
+        # A view reads only the kinds it shows, from the database and from memory alike.
+        said = registry.events(record, (Utterance,))
+        assert [e.seq for e in said] == [0, 1, 2]
+        assert [e.seq for e in registry.events(record, (ConversationEnded,))] == [3]
         # Another instance on the same database loads the record with all of it.
         other = StoreRegistry(store, "a")
         loaded = other.get(record.conversation_id)

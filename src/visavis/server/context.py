@@ -269,7 +269,8 @@ class ServerContext:
             "system.shutdown",
             {"shutdown_reason": SHUTDOWN_REASONS.get(reason, reason)},
         )
-        events = await asyncio.to_thread(self.registry(record.tenant_id).events, record)
+        registry = self.registry(record.tenant_id)
+        events = await asyncio.to_thread(registry.events, record, (Utterance, PerceptionAnalysis))
         await self._notify(
             record, "application.transcription_ready", {"transcript": transcript_for(events)}
         )

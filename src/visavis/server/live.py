@@ -42,6 +42,7 @@ from visavis.runtime.events import (
     FollowUpItem,
     GuardrailTriggered,
     ObjectiveCompleted,
+    Utterance,
 )
 from visavis.runtime.timeline import Timeline
 from visavis.server.events import EventHub
@@ -337,7 +338,8 @@ class LiveCall:
         presence = asyncio.create_task(self._watch_presence(source), name=f"presence-{self.id}")
         try:
             result = await self.conversation.run()
-            outcome = call_outcome(result, await self.recorder.events(), props.patient_id, started)
+            said = await self.recorder.events((Utterance,))  # the outcome counts the turns
+            outcome = call_outcome(result, said, props.patient_id, started)
             stored = await asyncio.to_thread(remember_call, config, outcome, self.id, date.today())
             if stored is not None:
                 timeline.emit(stored)

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from visavis.runtime.events import BaseEvent
-from visavis.server.registry import ConversationRecord
+from visavis.server.registry import ConversationRecord, EventTypes, type_names
 from visavis.server.schemas import ConversationProperties, CreateConversation
 from visavis.store import NotFoundError, Store
 from visavis.store import models as db
@@ -98,17 +98,22 @@ class StoreRegistry:
     def append_events(self, conversation_id: str, events: Sequence[BaseEvent]) -> None:
         self.store.append_events(conversation_id, events)
 
-    def events(self, record: ConversationRecord) -> list[BaseEvent]:
+    def events(
+        self, record: ConversationRecord, types: EventTypes | None = None
+    ) -> list[BaseEvent]:
         # The record's list first: a live call forgets only events already stored, so the
         # database holds every event before the first one still in memory.
         held = list(record.events)
+        wanted = [e for e in held if types is None or isinstance(e, types)]
         if held and held[0].seq == 0:
-            return held
-        before = held[0].seq if held else None
+            return wanted
         stored = self.store.events(
-            record.conversation_id, tenant_id=self.tenant_id, before_seq=before
+            record.conversation_id,
+            tenant_id=self.tenant_id,
+            before_seq=held[0].seq if held else None,
+            types=None if types is None else type_names(types),
         )
-        return stored + held
+        return stored + wanted
 
     def delete(self, conversation_id: str) -> None:
         """Delete the conversation with its timeline and outcome (``NotFoundError`` if none)."""

@@ -17,7 +17,7 @@ import logging
 
 from visavis.runtime.events import BaseEvent
 from visavis.runtime.timeline import Timeline
-from visavis.server.registry import ConversationRecord, ConversationRegistry
+from visavis.server.registry import ConversationRecord, ConversationRegistry, EventTypes
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class CallRecorder:
             if self.registry.durable and self._timeline is not None:
                 self._timeline.forget(batch[-1].seq + 1)
 
-    async def events(self) -> list[BaseEvent]:
-        """The whole call so far, every event stored first."""
+    async def events(self, types: EventTypes | None = None) -> list[BaseEvent]:
+        """The call so far (its events of ``types``), every event stored first."""
         await self.flush()
-        return await asyncio.to_thread(self.registry.events, self.record)
+        return await asyncio.to_thread(self.registry.events, self.record, types)

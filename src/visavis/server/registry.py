@@ -23,6 +23,14 @@ from typing import Any, Protocol
 from visavis.runtime.events import BaseEvent, Utterance
 from visavis.server.schemas import BUILTIN_PERSONA, CreateConversation, Status, TranscriptLine
 
+#: Event classes to read (``ConversationRegistry.events``).
+EventTypes = tuple[type[BaseEvent], ...]
+
+
+def type_names(types: EventTypes) -> list[str]:
+    """The timeline ``type`` strings of event classes (what the store filters on)."""
+    return [str(t.model_fields["type"].default) for t in types]
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -97,8 +105,11 @@ class ConversationRegistry(Protocol):
         """Whether events handed to ``append_events`` are kept outside the record."""
         ...
 
-    def events(self, record: ConversationRecord) -> list[BaseEvent]:
-        """The record's whole timeline in ``seq`` order (a copy: a live call appends to it)."""
+    def events(
+        self, record: ConversationRecord, types: EventTypes | None = None
+    ) -> list[BaseEvent]:
+        """The record's whole timeline in ``seq`` order (a copy: a live call appends to it),
+        or only its events of ``types`` (a view needs a few kinds of a long call's thousands)."""
         ...
 
 
@@ -133,5 +144,7 @@ class InMemoryRegistry:
     def append_events(self, conversation_id: str, events: Sequence[BaseEvent]) -> None:
         pass
 
-    def events(self, record: ConversationRecord) -> list[BaseEvent]:
-        return list(record.events)
+    def events(
+        self, record: ConversationRecord, types: EventTypes | None = None
+    ) -> list[BaseEvent]:
+        return [e for e in list(record.events) if types is None or isinstance(e, types)]

@@ -261,14 +261,17 @@ class Store(
         *,
         tenant_id: str | None = None,
         before_seq: int | None = None,
+        types: Sequence[str] | None = None,
     ) -> list[BaseEvent]:
-        """The timeline in ``seq`` order (the events before ``before_seq`` when given);
-        ``tenant_id`` scopes it for API reads."""
+        """The timeline in ``seq`` order (the events before ``before_seq``, of the event
+        ``types``, when given); ``tenant_id`` scopes it for API reads."""
         with self._tx() as s:
             _require_conversation(s, conversation_id, tenant_id)
             query = select(TimelineEvent).where(TimelineEvent.conversation_id == conversation_id)
             if before_seq is not None:
                 query = query.where(TimelineEvent.seq < before_seq)
+            if types is not None:
+                query = query.where(TimelineEvent.type.in_(types))
             rows = s.scalars(query.order_by(TimelineEvent.seq))
             return [_event_from_row(r) for r in rows]
 

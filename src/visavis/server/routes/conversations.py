@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 
 from visavis.face import list_avatars
-from visavis.runtime.events import BaseEvent, TurnLatency
+from visavis.runtime.events import BaseEvent, PerceptionAnalysis, TurnLatency, Utterance
 from visavis.server.auth import JOIN_TOKEN_PARAM, Caller
 from visavis.server.context import ServerContext, perception_analysis
 from visavis.server.errors import ApiError
@@ -41,7 +41,7 @@ def view(
     events: list[BaseEvent],
     verbose: bool = False,
 ) -> ConversationView:
-    """``record`` as the API shows it; ``events``: its whole timeline (``read``)."""
+    """``record`` as the API shows it; ``events``: its timeline as ``read`` gives it."""
     req = record.request
     return ConversationView(
         conversation_id=record.conversation_id,
@@ -76,9 +76,15 @@ def view(
     )
 
 
-async def read(ctx: ServerContext, record: ConversationRecord) -> list[BaseEvent]:
-    """The record's whole timeline: a live call keeps only its latest events in memory."""
-    return await asyncio.to_thread(ctx.registry(record.tenant_id).events, record)
+#: What a view shows of a call's timeline, unless ``verbose``.
+VIEW_EVENTS = (Utterance, TurnLatency, PerceptionAnalysis)
+
+
+async def read(ctx: ServerContext, record: ConversationRecord, verbose: bool) -> list[BaseEvent]:
+    """What ``view`` needs of the record's timeline: a live call keeps only its latest events
+    in memory, so the rest is read from the database (every event only when ``verbose``)."""
+    types = None if verbose else VIEW_EVENTS
+    return await asyncio.to_thread(ctx.registry(record.tenant_id).events, record, types)
 
 
 def _user_state(ctx: ServerContext, record: ConversationRecord) -> dict[str, Any] | None:
@@ -122,7 +128,7 @@ async def list_conversations(request: Request, ctx: Ctx, caller: ApiCaller) -> A
     registry = ctx.registry(caller.tenant_id)
 
     def listed() -> list[tuple[ConversationRecord, list[BaseEvent]]]:
-        return [(r, registry.events(r)) for r in registry.all()]
+        return [(r, registry.events(r, VIEW_EVENTS)) for r in registry.all()]
 
     rows = await asyncio.to_thread(listed)
     return ConversationList(data=[view(ctx, request, r, e) for r, e in rows], total=len(rows))
@@ -137,7 +143,7 @@ async def get_conversation(
     verbose: bool = Query(False, description="include the whole timeline as `events`"),
 ) -> Any:
     record = await ctx.find(caller, conversation_id)
-    return view(ctx, request, record, await read(ctx, record), verbose)
+    return view(ctx, request, record, await read(ctx, record, verbose), verbose)
 
 
 @router.post("/{conversation_id}/end", response_model=ConversationView)
@@ -146,7 +152,7 @@ async def end_conversation(
 ) -> Any:
     record = await ctx.find(caller, conversation_id)
     await ctx.end(record, "ended_by_api")
-    return view(ctx, request, record, await read(ctx, record))
+    return view(ctx, request, record, await read(ctx, record, verbose=False))
 
 
 @router.delete("/{conversation_id}", status_code=204)
