@@ -62,6 +62,7 @@ async def test_a_restart_loses_nothing(tmp_path: Path):
         assert after["ended_at"] == before["ended_at"]
         listed = (await http.get("/v1/conversations")).json()
         assert [c["conversation_id"] for c in listed["data"]] == [other, cid]
+        assert listed["data"][1]["transcript"] == before["transcript"]
         # The still-active one can be ended after the restart.
         ended = (await http.post(f"/v1/conversations/{other}/end")).json()
         assert ended["status"] == "ended" and ended["end_reason"] == "ended_by_api"

@@ -79,7 +79,8 @@ class StoreRegistry:
         rows = self.store.list_conversations(self.tenant_id, limit=LIST_LIMIT)
         with self._lock:
             cached = dict(self._active)
-        return [cached.get(r.conversation_id) or self._load(r) for r in rows]
+        # Listed records hold no events: a list reads only the kinds it shows (``events``).
+        return [cached.get(r.conversation_id) or self._load(r, events=False) for r in rows]
 
     def save(self, record: ConversationRecord) -> None:
         if record.status != "ended":
@@ -123,7 +124,7 @@ class StoreRegistry:
 
     # --- loading ------------------------------------------------------------------------------
 
-    def _load(self, row: db.Conversation) -> ConversationRecord:
+    def _load(self, row: db.Conversation, events: bool = True) -> ConversationRecord:
         cid = row.conversation_id
         outcome = self.store.outcome(cid, tenant_id=self.tenant_id)
         return ConversationRecord(
@@ -132,7 +133,7 @@ class StoreRegistry:
             tenant_id=self.tenant_id,
             created_at=row.created_at,
             status="ended" if row.status == "ended" else "active",
-            events=self.store.events(cid, tenant_id=self.tenant_id),
+            events=self.store.events(cid, tenant_id=self.tenant_id) if events else [],
             ended_at=row.ended_at,
             end_reason=row.end_reason,
             outcome=dict(outcome.raw) if outcome is not None else None,

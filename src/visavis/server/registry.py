@@ -44,7 +44,8 @@ class ConversationRecord:
     created_at: datetime = field(default_factory=utc_now)
     status: Status = "active"
     #: The call's timeline, live while the call runs (the list the Timeline appends to); in a
-    #: durable registry's live record, only the events not yet stored and forgotten.
+    #: durable registry's live record, only the events not yet stored and forgotten, and in
+    #: its listed records (``all``) none: read a record's timeline with ``events``.
     events: list[BaseEvent] = field(default_factory=list)
     ended_at: datetime | None = None
     end_reason: str | None = None
@@ -88,7 +89,8 @@ class ConversationRegistry(Protocol):
     def get(self, conversation_id: str) -> ConversationRecord | None: ...
 
     def all(self) -> list[ConversationRecord]:
-        """Every conversation, newest first."""
+        """Every conversation, newest first (a persistent registry's may hold none of their
+        events: read them with ``events``)."""
         ...
 
     def save(self, record: ConversationRecord) -> None:
