@@ -72,17 +72,6 @@ ANSWER_ROOM = 3.5
 AFTER_REPLY = 1.0
 MIN_GAP = 7.0  # silence after each turn, at least
 SLOW = 2.8  # an answer this late came from a silence fallback, not a turn model
-_PAUSE = re.compile(r"\[pause ([0-9.]+)\]")
-
-
-def _trim(audio: np.ndarray, head: bool, tail: bool) -> np.ndarray:
-    spans = speech_spans(audio, RATE)
-    if not spans:
-        return audio
-    keep = int(0.03 * RATE)
-    start = max(0, int(spans[0][0] * RATE) - keep) if head else 0
-    end = min(len(audio), int(spans[-1][1] * RATE) + keep) if tail else len(audio)
-    return audio[start:end]
 
 
 def sentences(text: str) -> list[str]:
@@ -106,7 +95,7 @@ def build_patient_audio(path: Path) -> tuple[list[Turn], dict[str, object]]:
     a late answer (``ANSWER_ROOM``) plus the whole reply, then ``AFTER_REPLY`` before the
     patient's next line (at least ``MIN_GAP``)."""
     from visavis.engines import load_engines
-    from visavis.runtime.media import resample
+    from visavis.sim.phrasing import plain, speak_line
 
     engines = load_engines(deterministic=True)  # the same patient audio on every run
     voice = engines.voice("piper", "en-us", 160, 3.0)
@@ -118,21 +107,11 @@ def build_patient_audio(path: Path) -> tuple[list[Turn], dict[str, object]]:
     turns = []
     gaps = []
     for i, step in enumerate(SCRIPT):
-        parts = _PAUSE.split(step.line)
-        audio_parts = []
-        for k, part in enumerate(parts):
-            if k % 2 == 1:
-                audio_parts.append(np.zeros(int(float(part) * RATE), dtype=np.float32))
-            elif part.strip():
-                speech = voice.synthesize(part.strip())
-                audio = resample(speech.samples, speech.sample_rate, RATE)
-                audio_parts.append(_trim(audio, head=k > 0, tail=k < len(parts) - 1))
-        audio = (np.concatenate(audio_parts) * 0.8).astype(np.float32)
+        spoken = speak_line(voice, step.line, RATE)
+        audio = (spoken.audio * 0.8).astype(np.float32)
         end = speech_end(audio, RATE)
         assert end is not None
-        turns.append(
-            Turn(round(at, 4), round(at + end, 4), _PAUSE.sub("...", step.line), step.kind)
-        )
+        turns.append(Turn(round(at, 4), round(at + end, 4), plain(step.line), step.kind))
         gap = max(MIN_GAP, ANSWER_ROOM + lengths[i + 1] + AFTER_REPLY)
         gaps.append(round(gap, 2))
         pieces += [audio, np.zeros(int(gap * RATE), dtype=np.float32)]
@@ -217,7 +196,9 @@ def render(
         "",
         f"The same {len(ours)} scripted patient turns of a post-discharge follow-up call "
         f"({n['short']} short answers, {n['complete']} full sentences, {n['hesitant']} "
-        "hesitant answers with 0.6-1.0 s pauses mid-sentence) fed in real time, 20 ms frames, "
+        "hesitant answers with 0.6-1.0 s pauses mid-sentence: each line said in one breath by "
+        "Piper and cut at its pauses, so the words before a pause keep the sentence's melody, "
+        "`visavis.sim.phrasing`) fed in real time, 20 ms frames, "
         f"through visavis and through a stock Pipecat 1.14.0 pipeline; {machine()} by "
         "`bench/peer_pipecat.py`. Both sides use the same model files (Silero VAD, Smart Turn "
         "v3.2, Whisper tiny.en CTranslate2 int8, the Piper joe voice). Neither has an LLM: the "

@@ -3,10 +3,11 @@
 Real: ``data.speech.beckett`` (shipped in an installed package, see the model manifest), its
 silences labelled in ``labels/beckett.json``. Synthetic: every line of ``script.py`` spoken by
 Piper in three voices (semitone shifts) and three speaking rates (length scales), with the
-agent's question it answers as the turn's ``prompt``, its ``[pause s]`` markers rendered as
-silences (as the simulated patient does) and two seconds of
-silence after the turn. Every silence of 100 ms or more is labelled: the last one of a turn is
-the end, every other one a hold (``kind`` says whether a marker or Piper's own phrasing made it).
+agent's question it answers as the turn's ``prompt``: the line said in one breath and cut at its
+``[pause s]`` markers, where silences of that length go in (``visavis.sim.phrasing``, as the
+simulated patient speaks), and two seconds of silence after the turn. Every silence of 100 ms or
+more is labelled: the last one of a turn is the end, every other one a hold (``kind`` says
+whether a marker or Piper's own phrasing made it).
 Rendered audio is cached under ``out/turns-cache/`` (git-ignored); the labels, written to
 ``labels/synthetic.json``, are kept in the repository so the set is reproducible and reviewable.
 """
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LABELS = Path(__file__).resolve().parent / "labels"
 CACHE = ROOT / "out" / "turns-cache"
 #: Bump when the rendering changes, so cached audio is not reused.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 SEMITONES = (0.0, -3.0, 3.0)
 LENGTH_SCALES = (0.85, 1.0, 1.2)
 LEAD = 0.2  # seconds of silence before the first word (not a labelled silence)
@@ -113,31 +114,18 @@ def find_silences(audio: np.ndarray) -> list[tuple[float, float]]:
 
 def render(r: Rendering, synthesizer: Any) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """The turn's 16 kHz audio and the spans where marked pauses were inserted."""
-    from visavis.runtime.media import resample
-    from visavis.sim.patient import _PAUSE, _trim_silence  # the patient's own pause rendering
+    from visavis.sim.phrasing import speak_line, trim_silence  # as the simulated patient
     from visavis.speech.tts.shift import ShiftedVoice
 
     factor = 2.0 ** (r.semitones / 12.0)
     voice = synthesizer.variant(r.length_scale * factor)
     if r.semitones:
         voice = ShiftedVoice(voice, r.semitones)
-    parts = _PAUSE.split(r.text)
-    pieces = [np.zeros(int(LEAD * RATE), dtype=np.float32)]
-    marks: list[tuple[float, float]] = []
-    at = len(pieces[0])
-    for i, part in enumerate(parts):
-        if i % 2 == 1:
-            piece = np.zeros(int(float(part) * RATE), dtype=np.float32)
-            marks.append((at / RATE, (at + len(piece)) / RATE))
-        elif part.strip():
-            speech = voice.synthesize(part.strip())
-            piece = _trim_silence(
-                resample(speech.samples, speech.sample_rate, RATE), RATE, head=i > 0, tail=True
-            ) * np.float32(0.8)
-        else:
-            continue
-        pieces.append(piece.astype(np.float32))
-        at += len(piece)
+    spoken = speak_line(voice, r.text, RATE)
+    # The line's own trailing silence is cut, so that the end silence is ``TAIL`` long.
+    speech = trim_silence(spoken.audio, RATE, head=False, tail=True) * np.float32(0.8)
+    pieces = [np.zeros(int(LEAD * RATE), dtype=np.float32), speech]
+    marks = [(a + LEAD, b + LEAD) for a, b in spoken.pauses]
     pieces.append(np.zeros(int(TAIL * RATE), dtype=np.float32))
     audio = np.concatenate(pieces)
     rng = np.random.default_rng(int(r.key, 16) % 2**32)

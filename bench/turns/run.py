@@ -127,8 +127,9 @@ def render(
         "recording shipped in a package, labelled by hand. Synthetic: patient answers "
         "(lists, self-corrections, filled pauses, long hesitations mid-phrase, tellings of "
         "several sentences, yes/no then more, answers of another kind than asked, questions "
-        "back) spoken by Piper in three voices and three rates, 0.2-1.5 s marked pauses, 2 s "
-        "of silence after each turn.",
+        "back) spoken by Piper in three voices and three rates, each line in one breath and "
+        "cut at its 0.2-1.5 s marked pauses (the words before a pause keep the sentence's "
+        "melody), 2 s of silence after each turn.",
         "",
         "Each detector hears the audio 20 ms at a time and is asked every 20 ms during a "
         "silence; its first answer at or above the threshold is the decision. A decision "

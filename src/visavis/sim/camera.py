@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
@@ -27,17 +26,17 @@ from visavis.runtime.media import VideoFrame
 
 from .camera_motion import DIRECTIONS, SWING_HZ, Act, Motion, speech_envelope
 from .camera_scene import Scene, Shot
+from .phrasing import PAUSE
 from .scenarios import CameraCue, Scenario
 
 T = TypeVar("T")
-_PAUSE = re.compile(r"\[pause\s+([0-9.]+)\]")
 
 
 def _spoken_length(line: str) -> float:
     """A rough speaking time for a sentence (2.6 words/s plus marked pauses), used only when
     the caller gives neither the audio nor an end time."""
-    pauses = sum(float(x) for x in _PAUSE.findall(line))
-    words = len(_PAUSE.sub(" ", line).split())
+    pauses = sum(float(x) for x in PAUSE.findall(line))
+    words = len(PAUSE.sub(" ", line).split())
     return max(0.3, words / 2.6 + pauses)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +23,7 @@ from visavis.speech.tts.base import SpeechSynthesizer
 
 from .listening import match_intent
 from .noise import loop_slice, noise_loop
+from .phrasing import plain, speak_line
 from .scenarios import Intent, Scenario
 
 if TYPE_CHECKING:  # the camera pulls in the renderer; a patient without one should not
@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # the camera pulls in the renderer; a patient without one sho
 
 log = logging.getLogger(__name__)
 
-_PAUSE = re.compile(r"\[pause\s+([0-9.]+)\]")
 #: Agent frames louder than this count as the agent talking.
 _VOICE_LEVEL = 0.008
 #: Speaking rate of a line said again (asked to repeat, or the same question asked again):
@@ -41,22 +40,6 @@ REPEAT_RATE = 0.85
 #: Questions that narrow an earlier one ("what year?" after "your date of birth?"), and the
 #: earlier one: a scenario without a line for the narrow question answers the broad one.
 NARROWER: dict[Intent, Intent] = {"dob_year": "dob", "medication_purpose": "which_medication"}
-
-
-def _trim_silence(audio: np.ndarray, rate: int, head: bool, tail: bool) -> np.ndarray:
-    """Cut leading and/or trailing silence (10 ms windows below -46 dBFS), keeping 20 ms."""
-    win = rate // 100
-    n = len(audio) // win
-    if n == 0:
-        return audio
-    levels = np.sqrt(np.mean(np.square(audio[: n * win].reshape(n, win)), axis=1))
-    voiced = np.flatnonzero(levels > 0.005)
-    if len(voiced) == 0:
-        return audio
-    keep = 2 * win
-    start = max(0, voiced[0] * win - keep) if head else 0
-    end = min(len(audio), (voiced[-1] + 1) * win + keep) if tail else len(audio)
-    return audio[start:end]
 
 
 class SimulatedPatient:
@@ -212,28 +195,18 @@ class SimulatedPatient:
 
     async def say(self, line: str) -> None:
         """Speak ``line`` now; ``[pause 0.4]`` markers become silences of that length."""
-        parts = _PAUSE.split(line)
-        again = any(said == _PAUSE.sub("...", line) for _, said in self.said)
+        again = any(heard == plain(line) for _, heard in self.said)
         voice = self.repeat_voice if again and self.repeat_voice is not None else self.voice
-        pieces: list[np.ndarray] = []
-        for i, part in enumerate(parts):
-            if i % 2 == 1:
-                pieces.append(np.zeros(int(float(part) * self.rate), dtype=np.float32))
-            elif part.strip():
-                speech = await self.clock.run_blocking(voice.synthesize, part.strip())
-                audio = resample(speech.samples, speech.sample_rate, self.rate)
-                # TTS pads phrases with silence; next to a marked pause, the marker alone
-                # should set how long the speaker is silent.
-                pieces.append(_trim_silence(audio, self.rate, head=i > 0, tail=i < len(parts) - 1))
-        if not pieces:
+        spoken = await self.clock.run_blocking(speak_line, voice, line, self.rate)
+        if not len(spoken.audio):
             return
-        audio = np.concatenate(pieces).astype(np.float32)
+        audio = spoken.audio
         now = self.clock.now()
         self._out = audio * 0.8
         self._out_start = now
         self._speaking_until = now + len(audio) / self.rate
         self._last_line = line
-        self.said.append((round(now, 3), _PAUSE.sub("...", line)))
+        self.said.append((round(now, 3), plain(line)))
         self.spans.append((round(now, 3), round(self._speaking_until, 3)))
         if self.camera is not None:
             self.camera.on_answer(line, now, audio=audio, rate=self.rate)

@@ -84,8 +84,8 @@ class TurnSettings:
 
 
 #: ``turn_taking_patience`` -> the fused detector's threshold, from the evaluation set's sweep
-#: (``docs/benchmarks.md``, in-sample): 0.6 about 29% false cut-offs at 270 ms median dead air,
-#: 0.7 about 20% at 420 ms (a 0.44 s silence rule: 58% at 450 ms), 0.9 about 3% at 930 ms.
+#: (``docs/benchmarks.md``, in-sample): 0.6 about 23% false cut-offs at 220 ms median dead air,
+#: 0.7 about 17% at 370 ms (a 0.44 s silence rule: 49% at 440 ms), 0.9 about 4% at 830 ms.
 PATIENCE_THRESHOLD: dict[Level, float] = {"low": 0.6, "medium": 0.7, "high": 0.9}
 #: ``turn_taking_patience`` -> the silence detector's threshold (seconds).
 PATIENCE_SILENCE: dict[Level, float] = {"low": 0.35, "medium": 0.5, "high": 0.9}
