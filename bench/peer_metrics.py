@@ -118,23 +118,59 @@ def summarize(name: str, results: list[TurnResult]) -> SideSummary:
 #: Targets of the issue: visavis / Pipecat.
 TARGET_P50_RATIO = 0.5
 TARGET_P95_RATIO = 0.3
+#: Bootstrap draws for the ratios' intervals.
+DRAWS = 4000
 
 
-def ratio_rows(ours: SideSummary, peer: SideSummary) -> list[tuple[str, str, str, str, str]]:
-    """(metric, visavis, Pipecat, ratio, target) rows of the comparison table."""
+def ratio_intervals(
+    ours: list[TurnResult], peer: list[TurnResult], draws: int = DRAWS, seed: int = 0
+) -> dict[str, tuple[float, float]]:
+    """95% intervals of the p50 and p95 ratios (visavis / Pipecat) by a paired bootstrap: the
+    turns are drawn with replacement, the same turns for both sides, so a turn that is hard for
+    both stays paired. With a couple of dozen turns a p95 rests on the two slowest, and the
+    interval says how much one turn more or less of a kind moves it."""
+    pairs = [
+        (a.latency, b.latency)
+        for a, b in zip(ours, peer, strict=True)
+        if a.latency is not None and b.latency is not None
+    ]
+    if not pairs:
+        return {}
+    x = np.array(pairs)
+    rng = np.random.default_rng(seed)
+    picks = x[rng.integers(0, len(x), size=(draws, len(x)))]  # draws x turns x 2
+    out = {}
+    for name, q in (("p50", 50), ("p95", 95)):
+        ratios = np.percentile(picks[:, :, 0], q, axis=1) / np.percentile(picks[:, :, 1], q, axis=1)
+        low, high = np.percentile(ratios, [2.5, 97.5])
+        out[name] = (float(low), float(high))
+    return out
+
+
+def ratio_rows(
+    ours: SideSummary,
+    peer: SideSummary,
+    intervals: dict[str, tuple[float, float]] | None = None,
+) -> list[tuple[str, str, str, str, str]]:
+    """(metric, visavis, Pipecat, ratio, target) rows of the comparison table; ``intervals``
+    (``ratio_intervals``) adds each ratio's 95% interval."""
     rows = []
-    for label, a, b, target in (
-        ("voice to voice p50", ours.p50, peer.p50, TARGET_P50_RATIO),
-        ("voice to voice p95", ours.p95, peer.p95, TARGET_P95_RATIO),
+    for name, a, b, target in (
+        ("p50", ours.p50, peer.p50, TARGET_P50_RATIO),
+        ("p95", ours.p95, peer.p95, TARGET_P95_RATIO),
     ):
         ratio = a / b if b > 0 else float("nan")
         met = "met" if ratio <= target else "not met"
+        cell = f"{ratio:.2f}x"
+        if intervals and name in intervals:
+            low, high = intervals[name]
+            cell += f" (95%: {low:.2f}-{high:.2f}x)"
         rows.append(
             (
-                label,
+                f"voice to voice {name}",
                 f"{a * 1000:.0f} ms",
                 f"{b * 1000:.0f} ms",
-                f"{ratio:.2f}x",
+                cell,
                 f"<= {target}x ({met})",
             )
         )

@@ -51,6 +51,7 @@ from peer_metrics import (
     Turn,
     TurnResult,
     markdown_table,
+    ratio_intervals,
     ratio_rows,
     speech_end,
     speech_spans,
@@ -217,9 +218,11 @@ def render(
         "patient's speech in the input audio to the first voiced 10 ms (-40 dBFS) of the "
         "agent's output audio after it, on the real-time clock, measured by the same code for "
         f"both. Targets (visavis / Pipecat): p50 <= {TARGET_P50_RATIO}x, p95 <= "
-        f"{TARGET_P95_RATIO}x.",
+        f"{TARGET_P95_RATIO}x. In brackets, each ratio's 95% interval by a paired bootstrap "
+        "over the turns (the same turns drawn for both sides): how far the ratio could move "
+        "with another draw of turns of these kinds.",
         "",
-        markdown_table(ratio_rows(a, b)),
+        markdown_table(ratio_rows(a, b, ratio_intervals(ours, peer))),
         f"| median: short answers | {ka['short']} | {kb['short']} | | |",
         f"| median: full sentences | {ka['complete']} | {kb['complete']} | | |",
         f"| median: hesitant answers (after the last pause) | {ka['hesitant']} | "
@@ -394,7 +397,7 @@ def main() -> None:
     print_stages(rows)
     a, b = summarize("visavis", ours), summarize("Pipecat", peer)
     print()
-    print(markdown_table(ratio_rows(a, b)))
+    print(markdown_table(ratio_rows(a, b, ratio_intervals(ours, peer))))
     note = (
         f"Pipecat's models loaded in {timings['load_seconds']:.1f} s. The two sides ran one "
         "after the other (Pipecat first); the machine's 1-minute load average as each began: "

@@ -9,6 +9,7 @@ from bench.peer_metrics import (
     Turn,
     markdown_table,
     place_chunks,
+    ratio_intervals,
     ratio_rows,
     speech_end,
     speech_spans,
@@ -87,3 +88,23 @@ def test_ratio_table() -> None:
     table = markdown_table(rows)
     assert table.splitlines()[0].startswith("| | visavis | Pipecat 1.14.0 |")
     assert len(table.splitlines()) == 2 + len(rows)
+
+
+def test_ratio_intervals_pair_the_turns_and_widen_with_a_slow_outlier() -> None:
+    turns = [Turn(float(i * 10), float(i * 10 + 1), "t", "short") for i in range(24)]
+
+    def answered(latencies: list[float]) -> list:
+        replies = [t.speech_end + x for t, x in zip(turns, latencies, strict=True)]
+        return turn_results(turns, replies)
+
+    peer_lat = [0.6 + 0.02 * i for i in range(24)]
+    # Half of Pipecat's latency on every turn: whichever turns are drawn, the ratio is 0.5.
+    ours = answered([0.5 * x for x in peer_lat])
+    for low, high in ratio_intervals(ours, answered(peer_lat), draws=500).values():
+        assert math.isclose(low, 0.5, abs_tol=1e-3) and math.isclose(high, 0.5, abs_tol=1e-3)
+    # One 3 s fallback on Pipecat's side: the p95 ratio's interval spans it being drawn or not.
+    peer = answered(peer_lat[:-1] + [3.0])
+    low, high = ratio_intervals(ours, peer, draws=500)["p95"]
+    assert low < 0.4 and high >= 0.5 - 1e-6
+    rows = ratio_rows(summarize("visavis", ours), summarize("Pipecat", peer), {"p95": (low, high)})
+    assert rows[0][3].endswith("x") and f"(95%: {low:.2f}-{high:.2f}x)" in rows[1][3]

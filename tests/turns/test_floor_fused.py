@@ -106,6 +106,28 @@ async def test_a_user_looking_away_is_not_answered_before_the_thinking_silence(e
     assert respond and respond[0][2] >= TurnSettings().thinking_silence - 0.03, decisions
 
 
+async def test_a_date_of_birth_without_its_year_is_not_answered_before_the_thinking_silence(
+    engines, say
+):
+    """ "It's, um, March fourteenth, [pause] nineteen fifty two.": a caller recalling the year
+    keeps the floor however finished the pause sounds."""
+    decisions = await run_turn(
+        engines,
+        say("Yes, of course. My date of birth is March the fourteenth."),
+        "Before we go on, can you tell me your date of birth?",
+    )
+    respond = [d for d in decisions if d[0] == "respond"]
+    assert respond and respond[0][2] >= TurnSettings().thinking_silence - 0.03, decisions
+    # With the year said, the same answer is taken as soon as the model is sure.
+    decisions = await run_turn(
+        engines,
+        say("Yes, of course. My date of birth is March the fourteenth, nineteen fifty two."),
+        "Before we go on, can you tell me your date of birth?",
+    )
+    respond = [d for d in decisions if d[0] == "respond"]
+    assert respond and respond[0][2] < 1.0, decisions
+
+
 async def test_a_long_telling_gets_a_backchannel_at_a_mid_turn_pause(engines, say):
     telling = say(
         "Well, on Sunday my daughter came over, and we walked down to the park, and then we "

@@ -222,6 +222,11 @@ class FloorTaking:
         features = eot.features(
             smart_turn_p=p_complete, text=text, silence_start=speech_end, prompt=self._prompt
         )
+        # A date of birth with no year yet, or fewer digits than were asked for: the answer
+        # is unfinished by what was asked, however the pause sounds. The model weighs this as
+        # a trailing-incomplete transcript among its other terms, and a long turn can outweigh
+        # it; here it holds like a caller searching for a word (someone recalling a year).
+        recalling = eot.unfinished_answer(text, self._prompt)
         await self.clock.sleep_until(speech_end + VAD_STOP)
         at_least = self._wait_at_least()
         held = False
@@ -233,7 +238,8 @@ class FloorTaking:
             if now >= deadline:
                 self._respond("timeout", speech_end, p)
                 return
-            waiting = elapsed < at_least or (thinking and elapsed < s.thinking_silence)
+            searching = thinking or recalling
+            waiting = elapsed < at_least or (searching and elapsed < s.thinking_silence)
             if p >= s.end_of_turn_threshold and not waiting:
                 self._respond("end_of_turn", speech_end, p)
                 return

@@ -27,7 +27,8 @@ class TurnSettings:
     #: Fused: a silence this long ends the turn whatever the model says (seconds).
     max_end_of_turn_silence: float = 2.0
     #: The silence that ends a turn while perception sees the user thinking (looking away or
-    #: frowning): people search for a word with their eyes, and a cut there is rude.
+    #: frowning): people search for a word with their eyes, and a cut there is rude. Also after
+    #: an answer unfinished by what was asked (a date of birth without its year).
     thinking_silence: float = 1.4
     #: Silence after the agent finished before a gentle re-prompt (seconds; 0 disables).
     reprompt_after: float = 8.0
