@@ -21,7 +21,6 @@ from visavis.runtime.media import AudioChunk
 from visavis.turns.fusion import RATE, EndOfTurnModel, silence_feature_set
 from visavis.turns.settings import TurnSettings
 from visavis.turns.smart_turn import WINDOW_SECONDS, load_smart_turn
-from visavis.turns.transcript_cues import date_without_year, digits_short
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +82,6 @@ class LiveEndOfTurn:
             prompt=prompt,
             model=self.model,
         )
-
-    def unfinished_answer(self, text: str, prompt: str) -> bool:
-        """Whether ``text`` leaves unsaid part of what ``prompt`` asked for: a date of birth
-        without its year, or fewer digits than asked."""
-        return date_without_year(text, prompt) or digits_short(text, prompt)
 
     def probability(self, features: dict[str, float], elapsed: float, visual_cue: float) -> float:
         return self.model.probability({**features, "elapsed": elapsed, "visual_cue": visual_cue})

@@ -46,6 +46,7 @@ from visavis.turns.end_of_turn import LiveEndOfTurn
 from visavis.turns.fusion import VAD_STOP
 from visavis.turns.overlap import OverlapClassifier
 from visavis.turns.settings import TurnSettings
+from visavis.turns.transcript_cues import unfinished_answer
 
 #: Cues that mean "still thinking": the floor is held open longer.
 THINKING_CUES = frozenset({"looks_away", "frowning"})
@@ -226,7 +227,7 @@ class FloorTaking:
         # is unfinished by what was asked, however the pause sounds. The model weighs this as
         # a trailing-incomplete transcript among its other terms, and a long turn can outweigh
         # it; here it holds like a caller searching for a word (someone recalling a year).
-        recalling = eot.unfinished_answer(text, self._prompt)
+        recalling = unfinished_answer(text, self._prompt)
         await self.clock.sleep_until(speech_end + VAD_STOP)
         at_least = self._wait_at_least()
         held = False

@@ -55,6 +55,7 @@ from visavis.turns.transcript_cues import date_without_year as date_without_year
 from visavis.turns.transcript_cues import digits_short as digits_short
 from visavis.turns.transcript_cues import expectation_from_prompt as expectation_from_prompt
 from visavis.turns.transcript_cues import text_features as text_features
+from visavis.turns.transcript_cues import unfinished_answer
 
 MODEL_PATH = Path(__file__).with_name("eot_model.json")
 RATE = 16000
@@ -228,7 +229,7 @@ def silence_feature_set(
     (the shipped model's when ``None``)."""
     model = model or _default_model()
     text_cues = model.text_features(text)
-    if date_without_year(text, prompt) or digits_short(text, prompt):
+    if unfinished_answer(text, prompt):
         text_cues["trailing_incomplete"] = 1.0
     return {
         "smart_turn_logit": smart_turn_logit(smart_turn_p),

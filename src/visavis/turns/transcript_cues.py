@@ -290,6 +290,12 @@ def digits_short(text: str, prompt: str) -> bool:
     return 0 < said < wanted
 
 
+def unfinished_answer(text: str, prompt: str) -> bool:
+    """Whether ``text`` leaves unsaid part of what ``prompt`` asked for: a date of birth
+    without its year, or fewer digits than asked."""
+    return date_without_year(text, prompt) or digits_short(text, prompt)
+
+
 def text_features(
     text: str,
     incomplete: set[str],
