@@ -9,6 +9,7 @@ frameworks are measured by one piece of code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -88,6 +89,29 @@ def percentiles(values: list[float]) -> tuple[float, float]:
     if not values:
         return (float("nan"), float("nan"))
     return float(np.percentile(values, 50)), float(np.percentile(values, 95))
+
+
+def reply_ready_ms(
+    speculation: list[dict[str, Any]], stop: float, voice_end: float
+) -> float | None:
+    """When visavis's reply to a pause was ready, in ms after the end of the patient's voice.
+
+    ``speculation``: the timeline's ``turn.speculation`` events in order; ``stop``: the media
+    time the VAD put the end of speech at. The reply is the one whose speculation started first
+    at or after ``stop`` (after the VAD's hangover); it is ready at its ``ready`` event, unless
+    another speculation started first (the user went on) or none did (the agent was speaking).
+    """
+    started = False
+    for event in speculation:
+        if float(event["t"]) < stop:
+            continue
+        if event["phase"] == "started":
+            if started:
+                return None
+            started = True
+        elif started and event["phase"] == "ready":
+            return round((float(event["t"]) - voice_end) * 1000.0, 1)
+    return None
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,10 @@ from peer_metrics import (
     Turn,
     TurnResult,
     markdown_table,
+    percentiles,
     ratio_intervals,
     ratio_rows,
+    reply_ready_ms,
     speech_end,
     speech_spans,
     summarize,
@@ -267,6 +269,10 @@ class Stage:
     vad_lag_ms: float  # the VAD's end of speech minus the script's
     endpoint_ms: float  # VAD end of speech to the turn decision
     to_audio_ms: float  # decision to first audio
+    #: The end of the patient's voice to the reply being ready (transcribed, planned, its first
+    #: sentence synthesized): what a perfect end-of-turn decision would give; None if no reply
+    #: was prepared in that pause (the agent was still speaking over it).
+    ready_ms: float | None
     reason: str
     probability: float | None
     expectation: float
@@ -280,6 +286,7 @@ def stages(timeline: Path, turns: list[Turn], script: dict[str, object]) -> list
     decisions = [
         e for e in events if e.get("type") == "turn.decision" and e.get("action") == "respond"
     ]
+    speculation = [e for e in events if e.get("type") == "turn.speculation"]
     sequence = script["replies"]
     assert isinstance(sequence, list)
     out = []
@@ -299,12 +306,25 @@ def stages(timeline: Path, turns: list[Turn], script: dict[str, object]) -> list
                 vad_lag_ms=round((stop - turns[i].speech_end) * 1000.0, 1),
                 endpoint_ms=float(e["endpoint_ms"]),
                 to_audio_ms=round(float(e["voice_to_voice_ms"]) - float(e["endpoint_ms"]), 1),
+                # A pause inside the turn answered (a cut-in) is not the turn's reply.
+                ready_ms=reply_ready_ms(speculation, stop, turns[i].speech_end)
+                if stop >= turns[i].speech_end
+                else None,
                 reason=str(near.get("reason")) if near else "?",
                 probability=near.get("probability") if near else None,
                 expectation=expectation_from_prompt(str(sequence[i])),
             )
         )
     return out
+
+
+def reply_ready_floor(rows: list[Stage]) -> tuple[float, float, int]:
+    """p50 and p95 (ms) of ``ready_ms`` over the turns that have it, and their number: the
+    voice-to-voice latency visavis would reach with a perfect end-of-turn decision (each turn
+    answered the moment its reply is ready, no pause ever answered)."""
+    ready = [r.ready_ms for r in rows if r.ready_ms is not None]
+    p50, p95 = percentiles(ready)
+    return p50, p95, len(ready)
 
 
 def _t(event: dict[str, object]) -> float:
@@ -339,14 +359,21 @@ def print_turns(name: str, results: list[TurnResult]) -> None:
         print(f"  {r.turn.kind:8s} {lat} ms{flag}  {r.turn.text[:60]}")
 
 
+def _or_dash(ms: float | None) -> str:
+    return "  -  " if ms is None else f"{ms:5.0f}"
+
+
 def print_stages(rows: list[Stage]) -> None:
-    print("\nvisavis stages (VAD lag, end-of-turn wait, decision to audio; reason p; expectation):")
+    print(
+        "\nvisavis stages (VAD lag, end-of-turn wait, decision to audio, voice end to reply "
+        "ready; reason p; expectation):"
+    )
     for r in rows:
         p = "  -  " if r.probability is None else f"{r.probability:.2f}"
         print(
             f"  {r.kind:8s} lag {r.vad_lag_ms:5.0f}  wait {r.endpoint_ms:5.0f}  "
-            f"to audio {r.to_audio_ms:4.0f}  {r.reason:11s} {p}  e={r.expectation:+.1f}  "
-            f"{r.text[:40]}"
+            f"to audio {r.to_audio_ms:4.0f}  ready {_or_dash(r.ready_ms)}  {r.reason:11s} {p}  "
+            f"e={r.expectation:+.1f}  {r.text[:40]}"
         )
     for k, (w, d) in stage_medians(rows).items():
         print(f"  median {k:8s}: wait {w:.0f} ms, decision to audio {d:.0f} ms")
@@ -413,6 +440,15 @@ def main() -> None:
             "medians per kind (wait / decision to first audio): "
             + ", ".join(f"{k} {w:.0f} / {d:.0f} ms" for k, (w, d) in medians.items() if k != "all")
             + "."
+        )
+        f50, f95, n_ready = reply_ready_floor(rows)
+        note += (
+            " The floor under the end-of-turn decision: from the end of the patient's voice to "
+            "visavis's reply being ready (the VAD's end of speech and hangover, Whisper on the "
+            f"turn, the first sentence synthesized), p50 {f50:.0f} ms, p95 {f95:.0f} ms over "
+            f"{n_ready} turns, {f50 / (b.p50 * 1000.0):.2f}x / {f95 / (b.p95 * 1000.0):.2f}x "
+            "Pipecat's: a perfect end-of-turn decision, answering every turn the moment its "
+            "reply is ready and no pause ever, would give no less."
         )
     print(note)
     if not args.no_write:

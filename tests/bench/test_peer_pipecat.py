@@ -11,6 +11,7 @@ from bench.peer_metrics import (
     place_chunks,
     ratio_intervals,
     ratio_rows,
+    reply_ready_ms,
     speech_end,
     speech_spans,
     summarize,
@@ -108,3 +109,23 @@ def test_ratio_intervals_pair_the_turns_and_widen_with_a_slow_outlier() -> None:
     assert low < 0.4 and high >= 0.5 - 1e-6
     rows = ratio_rows(summarize("visavis", ours), summarize("Pipecat", peer), {"p95": (low, high)})
     assert rows[0][3].endswith("x") and f"(95%: {low:.2f}-{high:.2f}x)" in rows[1][3]
+
+
+def test_the_reply_is_ready_when_the_speculation_the_stop_started_is() -> None:
+    def spec(t: float, phase: str) -> dict[str, object]:
+        return {"type": "turn.speculation", "t": t, "phase": phase}
+
+    events = [
+        spec(4.0, "started"),  # an earlier pause, answered before this turn
+        spec(4.3, "ready"),
+        spec(10.2, "started"),  # a pause mid-turn: the user went on
+        spec(10.3, "discarded"),
+        spec(12.2, "started"),  # the turn's end (VAD end of speech at 12.1, voice at 12.0)
+        spec(12.25, "transcribed"),
+        spec(12.36, "ready"),
+    ]
+    assert reply_ready_ms(events, stop=12.1, voice_end=12.0) == 360.0
+    # The mid-turn pause's reply was never ready: the next speculation started first.
+    assert reply_ready_ms(events, stop=10.1, voice_end=10.0) is None
+    # No speculation after the stop (the agent was speaking over it): nothing to measure.
+    assert reply_ready_ms(events, stop=13.0, voice_end=12.9) is None
