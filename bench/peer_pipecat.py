@@ -270,8 +270,8 @@ class Stage:
     endpoint_ms: float  # VAD end of speech to the turn decision
     to_audio_ms: float  # decision to first audio
     #: The end of the patient's voice to the reply being ready (transcribed, planned, its first
-    #: sentence synthesized): what a perfect end-of-turn decision would give; None if no reply
-    #: was prepared in that pause (the agent was still speaking over it).
+    #: sentence synthesized): what a perfect end-of-turn decision would give; None for a pause
+    #: inside the turn (a cut-in) or when no reply was prepared (the agent was still speaking).
     ready_ms: float | None
     reason: str
     probability: float | None
