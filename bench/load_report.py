@@ -169,8 +169,7 @@ def long_lines(r: dict[str, Any]) -> list[str]:
             if "trend_main" in r
             else []
         ),
-        f"| the same over an hour | {t['slope'] * 60:+.1f} MB (95% up to "
-        f"{high * 60:+.1f} MB) |",
+        f"| the same over an hour | {t['slope'] * 60:+.1f} MB (95% up to {high * 60:+.1f} MB) |",
         f"| server CPU (with its child processes) over the call; all processes on the machine | "
         f"{r['server_cores'] * 100:.0f}% of a core; {r.get('machine_cores', 0.0) * 100:.0f}% |",
         f"| audio underrun: median minute, worst minute | {median(audio):.2%}, {max(audio):.2%} |",
