@@ -45,7 +45,8 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def site() -> Iterator[str]:
-    """A local web server: /leaflet.md, /big.txt (streamed, no length), /missing (404)."""
+    """A local web server: /leaflet.md, /big.txt (streamed, no length), /to-metadata (a
+    redirect to the cloud metadata service), /missing (404)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
@@ -62,6 +63,11 @@ def site() -> Iterator[str]:
                 with contextlib.suppress(OSError):  # the server hangs up past its limit
                     for _ in range(64):
                         self.wfile.write(b"x" * 1024)
+            elif self.path == "/to-metadata":
+                self.send_response(302)
+                self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
             else:
                 self.send_response(404)
                 self.send_header("Content-Length", "0")
@@ -225,6 +231,12 @@ async def test_unreachable_and_oversize_urls(
         r = await client.post("/v1/documents", json={"document_url": url})
     assert (r.status_code, r.json()["error"]) == (422, "document_unreachable")
     assert url in r.json()["message"]
+
+    # The cloud metadata service, and a redirect to it: refused by the egress policy.
+    for url in ("http://169.254.169.254/latest/meta-data/", f"{site}/to-metadata"):
+        r = await client.post("/v1/documents", json={"document_url": url})
+        assert (r.status_code, r.json()["error"]) == (422, "document_unreachable"), url
+        assert "egress refused: 169.254.169.254 is a link-local" in r.json()["message"]
 
     monkeypatch.setattr(documents_route, "MAX_BYTES", 10_000)
     r = await client.post("/v1/documents", json={"document_url": f"{site}/big.txt"})

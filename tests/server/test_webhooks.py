@@ -212,6 +212,24 @@ async def test_max_attempts_gives_up(store: Store) -> None:
     assert hook.last_error and hook.last_error.startswith("ConnectError")
 
 
+async def test_a_url_the_egress_policy_refuses_is_given_up_at_once(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="visavis.server.webhooks")
+    metadata = "http://169.254.169.254/latest/meta-data/"
+    WebhookNotifier(store).notify(metadata, "c1", "system.shutdown", {"shutdown_reason": "x"})
+    deliverer = WebhookDeliverer(store, SECRET, poll_interval=0.02, backoff=TINY, max_attempts=5)
+    deliverer.start()
+    try:
+        await until(lambda: hook_of(store, metadata).next_attempt_at is None)
+    finally:
+        await deliverer.stop()
+    hook = hook_of(store, metadata)
+    assert (hook.attempts, hook.delivered_at) == (1, None)
+    assert hook.last_error.startswith("egress refused: 169.254.169.254 is a link-local")
+    assert "(egress refused), giving up" in caplog.text
+
+
 # --- restart ---------------------------------------------------------------------------------
 
 

@@ -24,6 +24,8 @@ import httpx
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from visavis import egress
+
 log = logging.getLogger(__name__)
 
 Answers = dict[str, bool | None]
@@ -105,7 +107,9 @@ class VisionModelClient:
     def __init__(self, config: VisionModelConfig) -> None:
         self.config = config
         headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
-        self._http = httpx.AsyncClient(timeout=config.timeout, headers=headers)
+        self._http = httpx.AsyncClient(
+            transport=egress.async_transport(), timeout=config.timeout, headers=headers
+        )
         self._warned: set[str] = set()
         self.failures = 0
 

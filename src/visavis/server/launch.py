@@ -130,6 +130,7 @@ def _keys(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from visavis.egress import EgressConfigError, EgressPolicy
     from visavis.runtime.allocator import limit_arenas
     from visavis.server import create_app
     from visavis.server.context import ServerSettings
@@ -139,6 +140,11 @@ def _serve(args: argparse.Namespace) -> int:
     # Before the engines start their thread pools: memory stays flat over long calls.
     limit_arenas()
     console = Console(stderr=True, soft_wrap=True)
+    try:
+        EgressPolicy.from_env()  # read again for each client; a typo should stop the start
+    except EgressConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
     settings = ServerSettings(
         database_url=args.database_url,
         preload=True,

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from visavis import egress
 from visavis.store import MAX_ATTEMPTS, Store, WebhookOutbox
 from visavis.webhook_signature import (
     SIGNATURE_HEADER,
@@ -157,7 +158,9 @@ class WebhookDeliverer:
             return
         self._loop = asyncio.get_running_loop()
         # Redirects are not followed: a 3xx is a failure, not a hop to an unsigned-for URL.
-        self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+        self._client = httpx.AsyncClient(
+            transport=egress.async_transport(), timeout=self.timeout, follow_redirects=False
+        )
         self._task = asyncio.create_task(self._run(), name="webhook-deliverer")
 
     async def stop(self, *, grace: float = 2.0) -> None:
@@ -225,12 +228,16 @@ class WebhookDeliverer:
                 await asyncio.to_thread(self.store.mark_delivered, row.id)
                 log.info("webhook %s to %s delivered", row.event_type, host)
             else:
+                # The egress policy will refuse the same address next time: give up now.
+                refused = error.startswith(egress.REFUSED)
                 mark = functools.partial(
-                    self.store.mark_failed, backoff=self.backoff, max_attempts=self.max_attempts
+                    self.store.mark_failed,
+                    backoff=self.backoff,
+                    max_attempts=1 if refused else self.max_attempts,
                 )
                 failed = await asyncio.to_thread(mark, row.id, error)
                 # Only the status or exception class: an exception's text may quote the URL.
-                status = error.split(":", 1)[0]
+                status = egress.REFUSED if refused else error.split(":", 1)[0]
                 end = "giving up" if failed.next_attempt_at is None else "will retry"
                 log.info("webhook %s to %s failed (%s), %s", row.event_type, host, status, end)
         except Exception:  # e.g. the store failed; the lease expires and the row is retried
@@ -250,4 +257,7 @@ class WebhookDeliverer:
             async with self._client.stream("POST", row.url, content=body, headers=headers) as r:
                 return None if 200 <= r.status_code < 300 else f"HTTP {r.status_code}"
         except Exception as exc:  # timeouts, refused connections, invalid stored URLs...
-            return f"{type(exc).__name__}: {exc}"[:300]
+            text = str(exc)
+            if not text.startswith(egress.REFUSED):
+                text = f"{type(exc).__name__}: {text}"
+            return text[:300]

@@ -125,6 +125,14 @@ def test_refusals_and_bad_bodies_are_clear_errors(tool_server: str) -> None:
         server_tool("http://127.0.0.1:9/none", retries=0).run({"city": "Oslo"})
 
 
+def test_a_tool_url_the_egress_policy_refuses_fails_at_once() -> None:
+    # The cloud metadata service: refused before any connection, and not retried (a failure
+    # after retries says "after 3 attempt(s)").
+    with pytest.raises(ToolError, match="egress refused: 169.254.169.254 is a link-local") as err:
+        server_tool("http://169.254.169.254/latest/meta-data/", retries=2).run({"city": "Oslo"})
+    assert "attempt" not in str(err.value)
+
+
 def test_bad_arguments_are_rejected_before_anything_runs(tool_server: str) -> None:
     ToolServer.calls.clear()
     tool = server_tool(f"{tool_server}/ok")

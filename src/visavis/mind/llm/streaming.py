@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from visavis import egress
 from visavis.mind.llm.types import (
     ChatMessage,
     Completion,
@@ -151,7 +152,9 @@ class StreamingClient(ABC):
         self.backoff_s = backoff_s
         # Reads are timed by the watchdog; httpx's own timeout only bounds connecting and writing.
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, read=None))
+        self._client = client or httpx.AsyncClient(
+            transport=egress.async_transport(), timeout=httpx.Timeout(timeout_s, read=None)
+        )
 
     async def aclose(self) -> None:
         if self._owns_client:

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from visavis import egress
 from visavis.mind.tools.base import ToolError
 
 
@@ -33,7 +34,7 @@ def post_tool_call(
 ) -> dict[str, Any]:
     """POST ``payload`` to ``url`` and return the response's JSON object; raises ``ToolError``."""
     owned = client is None
-    http = client or httpx.Client(timeout=timeout_s)
+    http = client or httpx.Client(transport=egress.transport(), timeout=timeout_s)
     last = "no attempt made"
     try:
         for attempt in range(retries + 1):
@@ -45,6 +46,8 @@ def post_tool_call(
                 last = f"no answer within {timeout_s:g} s"
                 continue
             except httpx.TransportError as exc:
+                if str(exc).startswith(egress.REFUSED):
+                    raise ToolError(f"tool server {url}: {exc}") from None  # no use retrying
                 last = f"cannot reach {url}: {exc.__class__.__name__}"
                 continue
             if _retryable(response.status_code):

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from visavis import egress
 from visavis.mind.knowledge import MAX_BYTES, Document, DocumentError
 from visavis.mind.knowledge.documents import detect_type
 from visavis.server.errors import ApiError, not_found
@@ -79,7 +80,10 @@ async def fetch(url: str) -> tuple[bytes, str | None]:
     try:
         async with (
             httpx.AsyncClient(
-                timeout=FETCH_TIMEOUT, follow_redirects=True, max_redirects=MAX_REDIRECTS
+                transport=egress.async_transport(),
+                timeout=FETCH_TIMEOUT,
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
             ) as client,
             client.stream("GET", url) as response,
         ):
