@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpcore
 import httpx
@@ -89,7 +91,10 @@ def test_what_is_refused() -> None:
 
 def test_a_name_with_any_refused_address_is_refused() -> None:
     policy = EgressPolicy()
-    assert policy.check("example.org", ["93.184.215.14", "2606:2800::1"]) == "93.184.215.14"
+    assert policy.check("example.org", ["93.184.215.14", "2606:2800::1", "93.184.215.14"]) == [
+        "93.184.215.14",
+        "2606:2800::1",
+    ]
     # A name that resolves to a public and a link-local address: refused, whichever comes first.
     with pytest.raises(httpcore.ConnectError, match=r"rebind\.example \(169\.254\.169\.254\)"):
         policy.check("rebind.example", ["93.184.215.14", "169.254.169.254"])
@@ -140,3 +145,22 @@ def test_the_environment_is_read_when_a_client_is_made(
     monkeypatch.setenv("VISAVIS_EGRESS_ALLOW", "127.0.0.1")
     with httpx.Client(transport=egress.transport(), timeout=5) as client:
         assert client.get(f"{site}/ok").status_code == 200
+
+
+def test_each_allowed_address_is_tried_in_turn(site: str, monkeypatch: pytest.MonkeyPatch):
+    # "clinic.test" resolves to ::1 first, where nothing listens, then to 127.0.0.1 (the
+    # resolver is the one thing faked: no DNS server here answers for a made-up name).
+    port = int(site.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+
+    def resolve(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        if host != "clinic.test":
+            return real(host, *args, **kwargs)  # the connect's own lookup of an address
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", port, 0, 0)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
+        ]
+
+    monkeypatch.setattr(egress.socket, "getaddrinfo", resolve)
+    with httpx.Client(transport=egress.transport(EgressPolicy()), timeout=5) as client:
+        assert client.get(f"http://clinic.test:{port}/ok").status_code == 200

@@ -97,10 +97,10 @@ class EgressPolicy:
             return f"a loopback or private address, and {PRIVATE_ENV}=deny"
         return None
 
-    def check(self, host: str, addresses: Iterable[str]) -> str:
-        """The address to connect to: the first of ``addresses``, once none of them is refused
-        (a name that resolves to a public and a private address is refused outright)."""
-        chosen: str | None = None
+    def check(self, host: str, addresses: Iterable[str]) -> list[str]:
+        """The addresses to try, in the resolver's order, once none of them is refused (a name
+        that resolves to a public and a private address is refused outright)."""
+        allowed: list[str] = []
         for text in addresses:
             address = ipaddress.ip_address(text.split("%", 1)[0])  # drop an IPv6 zone
             if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
@@ -111,10 +111,11 @@ class EgressPolicy:
                 raise httpcore.ConnectError(
                     f"{REFUSED}: {shown} is {why}; see {ALLOW_ENV} in docs/configuration.md"
                 )
-            chosen = chosen or text
-        if chosen is None:
+            if text not in allowed:
+                allowed.append(text)
+        if not allowed:
             raise httpcore.ConnectError(f"{REFUSED}: {host} resolves to no address")
-        return chosen
+        return allowed
 
 
 def _addresses(infos: Iterable[tuple[object, ...]]) -> list[str]:
@@ -139,9 +140,19 @@ class _GuardedAsyncBackend(httpcore.AsyncNetworkBackend):
                 infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, TimeoutError) as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        address = self.policy.check(host, _addresses(infos))
-        # Connect to the address checked (no second lookup); TLS still verifies ``host``.
-        return await self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+        failure: Exception | None = None
+        # Connect to an address checked (no second lookup), each in turn as a resolver-driven
+        # connect would ("localhost" may be ::1 first on a server that listens on 127.0.0.1);
+        # TLS still verifies ``host``.
+        for address in self.policy.check(host, _addresses(infos)):
+            try:
+                return await self.inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
 
     async def connect_unix_socket(
         self,
@@ -172,8 +183,14 @@ class _GuardedBackend(httpcore.NetworkBackend):
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        address = self.policy.check(host, _addresses(infos))
-        return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+        failure: Exception | None = None
+        for address in self.policy.check(host, _addresses(infos)):  # as the async one does
+            try:
+                return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
 
     def connect_unix_socket(
         self,
