@@ -160,6 +160,22 @@ async def test_bad_uploads(client: httpx.AsyncClient, monkeypatch: pytest.Monkey
     assert (r.status_code, r.json()["error"]) == (413, "document_too_large")
 
 
+async def test_a_document_may_be_larger_than_other_request_bodies(client: httpx.AsyncClient):
+    # 2.4 MiB of leaflet: over the server's 1 MiB body limit, under the 10 MiB document limit.
+    leaflet = LEAFLET * 30_000
+    r = await upload(client, leaflet, "long-leaflet.md")
+    assert r.status_code == 201, r.text
+    assert r.json()["size"] == len(leaflet)
+    # The raised limit is the upload's alone: a persona that size is still refused.
+    r = await client.post(
+        "/v1/personas", json={"persona_name": "x", "system_prompt": "y" * len(leaflet)}
+    )
+    assert (r.status_code, r.json()["error"]) == (413, "request_too_large")
+    # And an upload past the document limit and its form is refused before it is read.
+    r = await upload(client, b"z" * documents_route.UPLOAD_MAX_BODY, "huge.txt", "text/plain")
+    assert (r.status_code, r.json()["error"]) == (413, "request_too_large")
+
+
 async def test_request_shapes(client: httpx.AsyncClient):
     r = await client.post("/v1/documents", content=b"hello", headers={"content-type": "text/plain"})
     assert r.status_code == 415 and "multipart" in r.json()["message"]

@@ -85,7 +85,11 @@ def create_app(
     app.state.ctx = ctx
     install_error_handlers(app)
     # Outermost first: log every request, then refuse oversize bodies before any parsing.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        routes={documents.UPLOAD_ROUTE: documents.UPLOAD_MAX_BODY},
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

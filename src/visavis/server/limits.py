@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,25 +21,38 @@ class BodySizeLimit:
     """Rejects request bodies over ``max_bytes`` with a 413 JSON error.
 
     Declared sizes (Content-Length) are refused before reading; chunked bodies are counted as
-    they arrive, so a client cannot get around the limit by omitting the header."""
+    they arrive, so a client cannot get around the limit by omitting the header. ``routes``
+    raises the limit for a few (method, path) pairs whose bodies are files (a document upload),
+    never lowers it."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = DEFAULT_MAX_BODY,
+        routes: Mapping[tuple[str, str], int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.routes = dict(routes or {})
+
+    def limit(self, scope: Scope) -> int:
+        route = (str(scope.get("method", "")), str(scope.get("path", "")).rstrip("/"))
+        return max(self.max_bytes, self.routes.get(route, 0))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit(scope)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(send, limit)
             return
         if declared is not None:
             # The server stops reading at the declared length, so a checked one is enough.
             await self.app(scope, receive, send)
             return
-        # Chunked: read it all first (it is at most max_bytes), counting; then replay it. The
+        # Chunked: read it all first (it is at most the limit), counting; then replay it. The
         # app cannot be left to fail mid-read: frameworks turn read errors into a vague 400.
         body = bytearray()
         while True:
@@ -46,8 +60,8 @@ class BodySizeLimit:
             if message["type"] != "http.request":
                 return  # the client went away
             body += message.get("body", b"")
-            if len(body) > self.max_bytes:
-                await self._reject(send)
+            if len(body) > limit:
+                await self._reject(send, limit)
                 return
             if not message.get("more_body", False):
                 break
@@ -62,12 +76,11 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "error": "request_too_large",
-                "message": f"the request body is over the {self.max_bytes} byte limit; "
-                "send a smaller body",
+                "message": f"the request body is over the {limit} byte limit; send a smaller body",
             }
         ).encode()
         await send(

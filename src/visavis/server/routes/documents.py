@@ -36,6 +36,10 @@ from visavis.server.schemas.resources import Page, PatchOp
 from visavis.store import ConflictError, NotFoundError, StoredDocument
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
+#: The body limit of an upload (``BodySizeLimit``'s route exception): a document of up to
+#: ``MAX_BYTES`` and its multipart form around it; the server's ``--max-body`` is for the rest.
+UPLOAD_MAX_BODY = MAX_BYTES + (64 << 10)
+UPLOAD_ROUTE = ("POST", "/v1/documents")
 HINT = "list them with GET /v1/documents"
 #: How long a document URL may take to answer, and how many redirects it may send.
 FETCH_TIMEOUT = 10.0
