@@ -50,10 +50,11 @@ def test_keys_create_list_revoke(env: dict[str, str]):
     assert wrong.returncode == 2 and "no key" in wrong.stderr
 
 
-def test_serve_refuses_to_start_on_a_mistyped_egress_setting(env: dict[str, str]):
+def test_serve_refuses_to_start_on_a_mistyped_network_setting(env: dict[str, str]):
     for name, value, says in (
         ("VISAVIS_EGRESS_PRIVATE", "no", "'allow' or 'deny'"),
         ("VISAVIS_EGRESS_ALLOW", "10.0.0.0/40", "neither a network"),
+        ("VISAVIS_ICE_SERVERS", '[{"urls": "stun.example.org"}]', "not a stun:"),
     ):
         started = visavis("serve", "--port", str(free_port()), env={**env, name: value})
         assert started.returncode == 2 and says in started.stderr, started.stderr

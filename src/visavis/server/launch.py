@@ -134,6 +134,8 @@ def _serve(args: argparse.Namespace) -> int:
     from visavis.runtime.allocator import limit_arenas
     from visavis.server import create_app
     from visavis.server.context import ServerSettings
+    from visavis.server.ice import IceConfigError, ice_servers_from_env
+    from visavis.server.live import LiveCallOptions
     from visavis.server.registry import ConversationRecord
     from visavis.server.schemas import CreateConversation
 
@@ -142,7 +144,8 @@ def _serve(args: argparse.Namespace) -> int:
     console = Console(stderr=True, soft_wrap=True)
     try:
         EgressPolicy.from_env()  # read again for each client; a typo should stop the start
-    except EgressConfigError as exc:
+        ice_servers = ice_servers_from_env()
+    except (EgressConfigError, IceConfigError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     settings = ServerSettings(
@@ -151,6 +154,7 @@ def _serve(args: argparse.Namespace) -> int:
         cors_origins=tuple(args.cors_origin),
         max_body_bytes=args.max_body,
         webhook_secret=os.environ.get("VISAVIS_WEBHOOK_SECRET") or None,
+        call_options=LiveCallOptions(ice_servers=ice_servers),
     )
     app = create_app(settings=settings)
     ctx = app.state.ctx

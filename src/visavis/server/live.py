@@ -46,6 +46,7 @@ from visavis.runtime.events import (
 )
 from visavis.runtime.timeline import Timeline
 from visavis.server.events import EventHub
+from visavis.server.ice import IceServer
 from visavis.server.recording import CallRecorder
 from visavis.server.registry import ConversationRecord, ConversationRegistry
 from visavis.server.setup import CallSetup, builtin_avatar
@@ -89,6 +90,8 @@ class LiveCallOptions:
     #: Seconds without caller audio after which the caller is taken to have left (then
     #: ``participant_left_timeout`` more before the call ends).
     silent_peer: float = 2.0
+    #: STUN/TURN servers for the server's peer and the call page (``VISAVIS_ICE_SERVERS``).
+    ice_servers: tuple[IceServer, ...] = ()
 
 
 class CallHooks(Protocol):
@@ -126,7 +129,9 @@ class LiveCall:
         self.engines = engines
         self.data_dir = data_dir
         self.options = options or LiveCallOptions()
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[s.for_aiortc() for s in self.options.ice_servers])
+        )
         self.agent_audio = AgentAudioTrack()
         self.video: AvatarVideoTrack | None = None
         self.channel: RTCDataChannel | None = None

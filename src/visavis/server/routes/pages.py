@@ -3,6 +3,8 @@ JavaScript files, no build step; the pages call the API like any other client.""
 
 from __future__ import annotations
 
+import html
+import json
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -30,7 +32,12 @@ async def call_page(
             "link (each conversation has its own <code>conversation_url</code>).</p>",
             status_code=403,
         )
-    return FileResponse(STATIC_DIR / "call.html", media_type="text/html")
+    options = ctx.settings.call_options
+    servers = [s.for_browser() for s in options.ice_servers] if options else []
+    # The page's RTCPeerConnection uses the server's STUN/TURN list (call.js reads it here).
+    meta = f'<meta name="visavis-ice-servers" content="{html.escape(json.dumps(servers))}">'
+    page = (STATIC_DIR / "call.html").read_text().replace("</head>", f"{meta}\n</head>", 1)
+    return HTMLResponse(page)
 
 
 @router.get("/console", name="console")

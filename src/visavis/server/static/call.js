@@ -50,7 +50,7 @@ async function start() {
     return;
   }
   $("self").srcObject = localStream;
-  pc = new RTCPeerConnection({ iceServers: [] });
+  pc = new RTCPeerConnection({ iceServers: iceServers() });
   for (const track of localStream.getTracks()) pc.addTrack(track, localStream);
   // The data channel must exist before the offer so that the answer negotiates SCTP.
   const events = pc.createDataChannel("events");
@@ -78,6 +78,16 @@ async function start() {
     await pc.setRemoteDescription(body);
   } catch (err) {
     finish(`Could not start the call: ${err.message || err}`, true);
+  }
+}
+
+// The server's STUN/TURN servers (VISAVIS_ICE_SERVERS), which the page carries in a meta tag.
+function iceServers() {
+  const meta = document.querySelector('meta[name="visavis-ice-servers"]');
+  try {
+    return meta ? JSON.parse(meta.content) : [];
+  } catch {
+    return [];
   }
 }
 
