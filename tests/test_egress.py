@@ -5,13 +5,12 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpcore
 import httpx
 import pytest
-from tests.local_http import serving
+from tests.local_http import QuietHandler, serving
 
 from visavis import egress
 from visavis.egress import EgressConfigError, EgressPolicy
@@ -23,7 +22,7 @@ METADATA = "http://169.254.169.254/latest/meta-data/"
 def site() -> Iterator[str]:
     """A local web server: /ok answers, /to-metadata redirects to the metadata service."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             if self.path == "/to-metadata":
                 self.send_response(302)
@@ -32,9 +31,6 @@ def site() -> Iterator[str]:
                 self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
-
-        def log_message(self, *_args: object) -> None:
-            pass
 
     with serving(Handler) as base:
         yield base

@@ -7,12 +7,11 @@ import contextlib
 import io
 import zipfile
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
 import pytest
-from tests.local_http import serving
+from tests.local_http import QuietHandler, serving
 from tests.server.conftest import api_client, api_key
 
 from visavis.server import create_app
@@ -48,7 +47,7 @@ def site() -> Iterator[str]:
     """A local web server: /leaflet.md, /big.txt (streamed, no length), /to-metadata (a
     redirect to the cloud metadata service), /missing (404)."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             if self.path == "/leaflet.md":
                 self.send_response(200)
@@ -72,9 +71,6 @@ def site() -> Iterator[str]:
                 self.send_response(404)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
-
-        def log_message(self, *_args: object) -> None:
-            pass
 
     with serving(Handler) as base:
         yield base
