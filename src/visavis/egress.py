@@ -107,9 +107,10 @@ class EgressPolicy:
                 address = address.ipv4_mapped  # ::ffff:169.254.169.254 is 169.254.169.254
             why = self.refusal(host, address)
             if why is not None:
-                shown = host if host == text else f"{host} ({text})"
+                # A name's address stays unsaid: a refused caller learns nothing of the network.
+                verb = "is" if host == text else "resolves to"
                 raise httpcore.ConnectError(
-                    f"{REFUSED}: {shown} is {why}; see {ALLOW_ENV} in docs/configuration.md"
+                    f"{REFUSED}: {host} {verb} {why}; see {ALLOW_ENV} in docs/configuration.md"
                 )
             if text not in allowed:
                 allowed.append(text)
